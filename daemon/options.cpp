@@ -1,0 +1,186 @@
+#include "options.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <stdexcept>
+
+namespace proxyd {
+namespace {
+
+[[noreturn]] void bad(std::string message) { throw std::invalid_argument(std::move(message)); }
+
+template <class Int>
+Int parse_number(std::string_view text, Int min, Int max, std::string_view what) {
+  Int value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
+    bad(fmt::format("invalid {} '{}' (expected {}..{})", what, text, min, max));
+  return value;
+}
+
+asio::ip::address parse_address(std::string_view text) {
+  std::error_code ec;
+  const auto address = asio::ip::make_address(std::string(text), ec);
+  if (ec) bad(fmt::format("invalid IP address '{}'", text));
+  return address;
+}
+
+std::vector<std::string_view> split(std::string_view text, char separator) {
+  std::vector<std::string_view> parts;
+  for (;;) {
+    const auto at = text.find(separator);
+    parts.push_back(text.substr(0, at));
+    if (at == std::string_view::npos) return parts;
+    text.remove_prefix(at + 1);
+  }
+}
+
+// ID,tap=NAME,address=A.B.C.D/LEN[,mtu=N]
+TapVpn parse_vpn(std::string_view spec) {
+  const auto parts = split(spec, ',');
+  TapVpn out;
+  out.vpn.id = std::string(parts[0]);
+  if (out.vpn.id.empty()) bad(fmt::format("--vpn '{}': the VPN id is missing", spec));
+  bool has_address = false;
+  for (std::size_t i = 1; i < parts.size(); ++i) {
+    const auto eq = parts[i].find('=');
+    if (eq == std::string_view::npos)
+      bad(fmt::format("--vpn: expected key=value, got '{}'", parts[i]));
+    const auto key = parts[i].substr(0, eq), value = parts[i].substr(eq + 1);
+    if (key == "tap") {
+      out.tap_name = std::string(value);
+    } else if (key == "address") {
+      const auto slash = value.find('/');
+      if (slash == std::string_view::npos)
+        bad(fmt::format("--vpn: address '{}' needs a prefix length, e.g. 10.20.30.41/24", value));
+      const auto address = parse_address(value.substr(0, slash));
+      if (!address.is_v4()) bad(fmt::format("--vpn: address '{}' is not IPv4", value));
+      out.vpn.address = address.to_v4();
+      out.vpn.prefix_length =
+          parse_number<unsigned>(value.substr(slash + 1), 1, 32, "prefix length");
+      has_address = true;
+    } else if (key == "mtu") {
+      out.vpn.mtu = parse_number<std::uint16_t>(value, 576, 1500, "MTU");
+    } else {
+      bad(fmt::format("--vpn: unknown key '{}' (expected tap, address, mtu)", key));
+    }
+  }
+  if (!has_address) bad(fmt::format("--vpn '{}': address=A.B.C.D/LEN is required", spec));
+  if (out.tap_name.empty()) bad(fmt::format("--vpn '{}': tap=NAME is required", spec));
+  return out;
+}
+
+// tcp:LISTEN=VPN_ID,SERVICE_IP:PORT
+libproxy::TcpGatewayConfig parse_gateway(std::string_view spec,
+                                         const libproxy::TcpTimeouts& timeouts) {
+  constexpr std::string_view tcp = "tcp:";
+  if (spec.substr(0, tcp.size()) != tcp)
+    bad(fmt::format("--gateway '{}': only tcp: gateways exist so far", spec));
+  spec.remove_prefix(tcp.size());
+  const auto eq = spec.rfind('=');
+  const auto comma = spec.rfind(',');
+  if (eq == std::string_view::npos || comma == std::string_view::npos || comma < eq)
+    bad(fmt::format("--gateway: expected tcp:LISTEN=VPN_ID,SERVICE_IP:PORT, got 'tcp:{}'", spec));
+  libproxy::TcpGatewayConfig out;
+  out.listen = parse_endpoint(spec.substr(0, eq), asio::ip::address_v4::any());
+  if (out.listen.port() == 0) bad("--gateway: the public port must not be 0");
+  out.vpn_id = std::string(spec.substr(eq + 1, comma - eq - 1));
+  out.service = parse_endpoint(spec.substr(comma + 1), asio::ip::address_v4::any());
+  if (!out.service.address().is_v4() || out.service.address().is_unspecified() ||
+      out.service.port() == 0)
+    bad(fmt::format("--gateway: service '{}' must be IPV4:PORT", spec.substr(comma + 1)));
+  out.timeouts = timeouts;
+  return out;
+}
+
+std::chrono::milliseconds parse_duration(std::string_view text, std::string_view what) {
+  // A number of seconds, or of milliseconds with an "ms" suffix.
+  if (text.size() > 2 && text.substr(text.size() - 2) == "ms")
+    return std::chrono::milliseconds(
+        parse_number<long>(text.substr(0, text.size() - 2), 1, 86'400'000, what));
+  return std::chrono::seconds(parse_number<long>(text, 1, 86'400, what));
+}
+
+}  // namespace
+
+asio::ip::tcp::endpoint parse_endpoint(std::string_view text,
+                                       const asio::ip::address& default_address) {
+  if (text.empty()) bad("empty address");
+  if (text.find_first_not_of("0123456789") == std::string_view::npos)
+    return {default_address, parse_number<std::uint16_t>(text, 0, 65535, "port")};
+  std::string_view host, port;
+  if (text.front() == '[') {
+    const auto close = text.find("]:");
+    if (close == std::string_view::npos) bad(fmt::format("invalid address '{}'", text));
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) bad(fmt::format("'{}' needs a port (ip:port)", text));
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+    if (host.find(':') != std::string_view::npos)
+      bad(fmt::format("write IPv6 addresses as [addr]:port, not '{}'", text));
+  }
+  return {parse_address(host), parse_number<std::uint16_t>(port, 0, 65535, "port")};
+}
+
+Options parse_options(const std::vector<std::string_view>& args) {
+  Options options;
+  libproxy::TcpTimeouts timeouts;
+  std::vector<std::string_view> gateway_specs;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const auto arg = args[i];
+    auto value = [&]() -> std::string_view {
+      if (i + 1 >= args.size()) bad(fmt::format("{} needs a value", arg));
+      return args[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      options.help = true;
+    } else if (arg == "--vpn") {
+      options.vpns.push_back(parse_vpn(value()));
+    } else if (arg == "--gateway") {
+      gateway_specs.push_back(value());
+    } else if (arg == "--connect-timeout") {
+      timeouts.connect = parse_duration(value(), "--connect-timeout");
+    } else if (arg == "--idle-timeout") {
+      timeouts.idle = parse_duration(value(), "--idle-timeout");
+    } else if (arg == "--linger-timeout") {
+      timeouts.linger = parse_duration(value(), "--linger-timeout");
+    } else {
+      bad(fmt::format("unknown option '{}' (see --help)", arg));
+    }
+  }
+  // Timeouts apply to every gateway, wherever they stand on the command line.
+  for (const auto spec : gateway_specs) options.gateways.push_back(parse_gateway(spec, timeouts));
+  return options;
+}
+
+std::string usage() {
+  return R"(Usage: golem-proxyd [OPTIONS]
+
+Forwards public TCP ports into Golem VPNs through an embedded TCP/IP stack (GAP-22).
+
+Options:
+  --vpn ID,tap=NAME,address=A.B.C.D/LEN[,mtu=N]
+        Join VPN ID over the TAP device NAME (created if missing), as A.B.C.D.
+        mtu defaults to 1220, the Golem VM MTU. Repeatable.
+  --gateway tcp:LISTEN=VPN_ID,SERVICE_IP:PORT
+        Forward connections to LISTEN (ip:port, [ipv6]:port or a bare port on
+        0.0.0.0) to SERVICE_IP:PORT inside VPN_ID. Repeatable.
+  --connect-timeout T   Reset a client whose service does not answer in T (default 5).
+  --idle-timeout T      Reset a connection idle for T (default 600).
+  --linger-timeout T    Reset a half-closed connection idle for T (default 30).
+        T is in seconds, or in milliseconds with an "ms" suffix (e.g. 500ms).
+  -h, --help            Show this text.
+
+Example:
+  golem-proxyd --vpn demo,tap=gp0,address=10.20.30.41/24 \
+               --gateway tcp:8080=demo,10.20.30.40:80
+
+SIGINT or SIGTERM stops the daemon; it closes every socket and prints its counters.
+)";
+}
+
+}  // namespace proxyd

@@ -1,0 +1,39 @@
+// Plain configuration values for VPNs and gateways.
+#pragma once
+
+#include <asio/ip/address_v4.hpp>
+#include <asio/ip/tcp.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+namespace libproxy {
+
+/// The proxy's own presence in one VPN: one virtual network interface.
+struct VpnConfig {
+  std::string id;                ///< the VPN's id (the Golem network id)
+  asio::ip::address_v4 address;  ///< the proxy's address in the VPN
+  unsigned prefix_length = 24;   ///< the VPN's netmask, as a prefix length (1..32)
+  std::uint16_t mtu = 1220;      ///< IP MTU of the VPN (the Golem VM default); 576..1500
+};
+
+/// Time limits of every connection through one gateway.
+struct TcpTimeouts {
+  /// How long the service may take to accept the virtual connection; the client is reset then.
+  std::chrono::milliseconds connect = std::chrono::seconds(5);
+  /// A connection in which no byte moved for this long is reset in both directions.
+  std::chrono::milliseconds idle = std::chrono::minutes(10);
+  /// How long one direction may stay open after the other closed (half-close linger).
+  std::chrono::milliseconds linger = std::chrono::seconds(30);
+};
+
+/// A TCP gateway: one public listening socket forwarding to one service inside one VPN.
+struct TcpGatewayConfig {
+  asio::ip::tcp::endpoint listen;   ///< public address (IPv4 or IPv6); port 0 picks a free one
+  std::string vpn_id;               ///< the VPN the service lives in
+  asio::ip::tcp::endpoint service;  ///< the service's IPv4 address and port inside the VPN
+  TcpTimeouts timeouts;
+};
+
+}  // namespace libproxy

@@ -1,0 +1,71 @@
+// Counters and gauges of the data plane, as value snapshots that are safe to copy to any thread.
+//
+// Each list is one X-macro, so the struct, its printers and (later) the Status API's JSON are
+// generated from the same names and cannot drift apart. "Downstream" is the client side (the
+// accepted public connection), "upstream" the service side (the virtual connection in the VPN).
+#pragma once
+
+#include <cstdint>
+
+namespace libproxy {
+
+#define LIBPROXY_TCP_COUNTERS(COUNTER, GAUGE)                                                  \
+  COUNTER(downstream_cx_total)            /* client connections accepted */                    \
+  COUNTER(downstream_cx_completed)        /* closed gracefully in both directions */           \
+  COUNTER(downstream_cx_reset)            /* the client reset its connection */                \
+  COUNTER(downstream_cx_abandoned)        /* the client left before the service answered */    \
+  COUNTER(upstream_cx_connect_fail)       /* the service refused or could not be reached */    \
+  COUNTER(upstream_cx_connect_timeout)    /* the service did not answer in time */             \
+  COUNTER(upstream_cx_reset)              /* the service (or the VPN stack) reset */           \
+  COUNTER(cx_idle_timeout)                /* reset after the idle timeout */                   \
+  COUNTER(cx_linger_timeout)              /* reset after the half-close linger timeout */      \
+  COUNTER(cx_closed_by_proxy)             /* reset because its gateway or the proxy stopped */ \
+  COUNTER(bytes_to_service)               /* payload bytes client -> service */                \
+  COUNTER(bytes_to_client)                /* payload bytes service -> client */                \
+  GAUGE(cx_active)                        /* connections open now */                           \
+  GAUGE(client_bound_bytes_buffered)      /* service bytes held until the client takes them */ \
+  GAUGE(client_bound_bytes_buffered_peak) /* the highest value of the gauge above */
+
+#define LIBPROXY_STACK_COUNTERS(COUNTER, GAUGE)                                             \
+  GAUGE(vnet_pcbs_active)    /* lwIP TCP pcbs in any state but TIME_WAIT (listeners too) */ \
+  GAUGE(vnet_pcbs_time_wait) /* lwIP TCP pcbs in TIME_WAIT */                               \
+  COUNTER(frames_received)   /* Ethernet frames from every VPN link */                      \
+  COUNTER(frames_sent)       /* Ethernet frames to every VPN link */                        \
+  COUNTER(frames_dropped)    /* frames too short or too long to be valid, dropped on input */
+
+#define LIBPROXY_DECLARE_FIELD(name) std::uint64_t name = 0;
+
+/// Totals over every TCP gateway since the proxy started.
+struct TcpCounters {
+  LIBPROXY_TCP_COUNTERS(LIBPROXY_DECLARE_FIELD, LIBPROXY_DECLARE_FIELD)
+};
+
+/// State of the embedded TCP/IP stack.
+struct StackCounters {
+  LIBPROXY_STACK_COUNTERS(LIBPROXY_DECLARE_FIELD, LIBPROXY_DECLARE_FIELD)
+};
+
+#undef LIBPROXY_DECLARE_FIELD
+
+/// Calls f(name, value) for every field, in list order.
+template <class F>
+void for_each_counter(const TcpCounters& c, F&& f) {
+#define LIBPROXY_VISIT_FIELD(name) f(#name, c.name);
+  LIBPROXY_TCP_COUNTERS(LIBPROXY_VISIT_FIELD, LIBPROXY_VISIT_FIELD)
+#undef LIBPROXY_VISIT_FIELD
+}
+
+template <class F>
+void for_each_counter(const StackCounters& c, F&& f) {
+#define LIBPROXY_VISIT_FIELD(name) f(#name, c.name);
+  LIBPROXY_STACK_COUNTERS(LIBPROXY_VISIT_FIELD, LIBPROXY_VISIT_FIELD)
+#undef LIBPROXY_VISIT_FIELD
+}
+
+/// Everything Proxy::counters() reports.
+struct ProxyCounters {
+  TcpCounters tcp;
+  StackCounters stack;
+};
+
+}  // namespace libproxy

@@ -1,0 +1,42 @@
+// Error codes of libproxy. The data path reports failures as std::error_code, never as exceptions.
+#pragma once
+
+#include <system_error>
+
+namespace libproxy {
+
+/// Why an operation or a proxied connection failed.
+enum class errc {
+  connect_refused = 1,     ///< the service answered the connection attempt with a reset
+  connect_timeout,         ///< the service did not answer within the connect timeout
+  connect_aborted,         ///< the client left or the gateway was removed while connecting
+  reset_by_service,        ///< the service reset an established connection
+  reset_by_client,         ///< the client reset its connection
+  idle_timeout,            ///< no byte moved in either direction for the idle timeout
+  linger_timeout,          ///< one direction stayed open too long after the other closed
+  stack_out_of_memory,     ///< lwIP could not allocate memory for a segment or pcb
+  no_free_port,            ///< every ephemeral port of the VPN stack is in use
+  unknown_vpn,             ///< no VPN with that id is attached
+  vpn_exists,              ///< a VPN with that id is already attached
+  vpn_limit_reached,       ///< the stack cannot hold another network interface
+  invalid_vpn_config,      ///< bad VPN address, prefix length or MTU
+  invalid_gateway_config,  ///< bad gateway listen or service address
+  gateway_exists,          ///< a gateway already listens on that address
+  unknown_gateway,         ///< no gateway listens on that address
+  stopped,                 ///< the proxy was stopped
+};
+
+/// The category of libproxy::errc values.
+const std::error_category& category() noexcept;
+
+/// The category of lwIP's err_t values (negative numbers, as lwIP defines them).
+const std::error_category& lwip_category() noexcept;
+
+inline std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), category()};
+}
+
+}  // namespace libproxy
+
+template <>
+struct std::is_error_code_enum<libproxy::errc> : std::true_type {};

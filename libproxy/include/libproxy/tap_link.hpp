@@ -1,0 +1,48 @@
+// A VpnLink over a Linux TAP device: the kernel on the other side of the device (usually in a
+// network namespace, with real services in it) is the VPN peer.
+#pragma once
+
+#include <libproxy/vpn_link.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace libproxy {
+
+class TapLink final : public VpnLink {
+public:
+  /// Creates (or attaches to) the TAP device `name` (IFF_TAP | IFF_NO_PI, non-blocking). An
+  /// empty name lets the kernel pick one ("tap%d"). Needs CAP_NET_ADMIN. The device lives as
+  /// long as the TapLink unless it was made persistent beforehand.
+  static std::unique_ptr<TapLink> open(asio::io_context& io, const std::string& name,
+                                       std::error_code& ec);
+
+  ~TapLink() override;
+
+  /// The device's name, as the kernel reports it.
+  const std::string& name() const { return name_; }
+
+  void start(Receiver& receiver) override;
+  void send(std::span<const std::uint8_t> frame) override;
+  void stop() override;
+  LinkCounters counters() const override { return counters_; }
+
+private:
+  TapLink(asio::io_context& io, int fd, std::string name);
+  void wait_readable();
+  void read_frames();
+
+  asio::posix::stream_descriptor device_;
+  std::string name_;
+  Receiver* receiver_ = nullptr;
+  std::vector<std::uint8_t> frame_buffer_;
+  LinkCounters counters_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace libproxy

@@ -1,0 +1,59 @@
+#include <libproxy/error.hpp>
+
+#include <string>
+
+namespace libproxy {
+namespace {
+
+class Category final : public std::error_category {
+public:
+  const char* name() const noexcept override { return "libproxy"; }
+  std::string message(int value) const override {
+    switch (static_cast<errc>(value)) {
+      case errc::connect_refused:
+        return "the service refused the connection";
+      case errc::connect_timeout:
+        return "the service did not answer in time";
+      case errc::connect_aborted:
+        return "the connection attempt was abandoned";
+      case errc::reset_by_service:
+        return "the service reset the connection";
+      case errc::reset_by_client:
+        return "the client reset the connection";
+      case errc::idle_timeout:
+        return "idle timeout";
+      case errc::linger_timeout:
+        return "half-close linger timeout";
+      case errc::stack_out_of_memory:
+        return "the VPN stack is out of memory";
+      case errc::no_free_port:
+        return "no free ephemeral port in the VPN stack";
+      case errc::unknown_vpn:
+        return "no such VPN";
+      case errc::vpn_exists:
+        return "a VPN with that id already exists";
+      case errc::vpn_limit_reached:
+        return "no room for another VPN interface";
+      case errc::invalid_vpn_config:
+        return "invalid VPN configuration";
+      case errc::invalid_gateway_config:
+        return "invalid gateway configuration";
+      case errc::gateway_exists:
+        return "a gateway already listens on that address";
+      case errc::unknown_gateway:
+        return "no gateway listens on that address";
+      case errc::stopped:
+        return "the proxy was stopped";
+    }
+    return "libproxy error " + std::to_string(value);
+  }
+};
+
+}  // namespace
+
+const std::error_category& category() noexcept {
+  static const Category instance;
+  return instance;
+}
+
+}  // namespace libproxy

@@ -1,0 +1,300 @@
+// TcpBridge: one client socket (host side) joined to one lwIP pcb (vnet side).
+//
+//  start ──▶ [connecting] ── service accepts ──▶ [relaying] ── both halves shut_sent ──▶ done
+//                 │ refused / timeout / client left                 │ reset, timeout, stop
+//                 ▼                                                 ▼
+//          reset client (RST) ─────────────────────────────▶ reset both sides ──▶ done
+//
+//  Each direction is a Half: open ──▶ eof_seen ──▶ shut_sent
+//   client → service   client readable ──▶ read ≤ send_space() ──▶ tcp_write + tcp_output
+//                      (reads pause while lwIP's send buffer is short; on_sent resumes them)
+//                      client EOF ──▶ tcp_shutdown(tx) ──▶ shut_sent
+//   service → client   on_data (pbufs queued) ──▶ async_write ──▶ consume(n) = tcp_recved(n)
+//                      (lwIP's window reopens only once the client socket took the bytes)
+//                      on_eof ──▶ queue drained ──▶ client.shutdown(send) ──▶ shut_sent
+//
+//  While connecting the client is not read, only watched: if it hangs up first, the virtual
+//  connection is aborted. Without activity the bridge is reset after the idle timeout; once
+//  either half closed, the shorter linger timeout applies instead.
+#include "tcp_bridge.hpp"
+
+#include <libproxy/error.hpp>
+
+#include <asio/write.hpp>
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace libproxy::proxy {
+namespace {
+
+// Read the client only when lwIP can take at least this much, and once paused, resume only
+// when a good part of the send buffer is free again (hysteresis against tiny reads).
+constexpr std::size_t min_read = 4 * 1024;
+constexpr std::size_t resume_space = 64 * 1024;
+// Reads per readiness notification, so one busy client cannot starve the others.
+constexpr int reads_per_wakeup = 4;
+// Client writes gather at most this many pbufs (Asio's iovec limit).
+constexpr std::size_t max_write_buffers = 64;
+
+using clock = std::chrono::steady_clock;
+
+}  // namespace
+
+TcpBridge::TcpBridge(asio::ip::tcp::socket client, BridgeContext& context,
+                     std::weak_ptr<BridgeSet> owner)
+    : client_(std::move(client)),
+      context_(context),
+      owner_(std::move(owner)),
+      vnet_(*this),
+      timer_(client_.get_executor()) {}
+
+void TcpBridge::start() {
+  ++context_.counters.downstream_cx_total;
+  ++context_.counters.cx_active;
+  std::error_code ignored;
+  client_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  client_.non_blocking(true, ignored);
+  started_ = clock::now();
+  touch();
+  if (vnet_.connect(context_.vpn, context_.service)) {
+    fail(&TcpCounters::upstream_cx_connect_fail);
+    return;
+  }
+  arm_deadline();
+  watch_client_while_connecting();
+}
+
+void TcpBridge::stop() { fail(&TcpCounters::cx_closed_by_proxy); }
+
+// ---- the service side --------------------------------------------------------------------------
+
+void TcpBridge::on_connected() {
+  connected_ = true;
+  touch();
+  read_client();
+}
+
+void TcpBridge::on_data(std::size_t bytes) {
+  auto& c = context_.counters;
+  c.client_bound_bytes_buffered += bytes;
+  c.client_bound_bytes_buffered_peak =
+      std::max(c.client_bound_bytes_buffered_peak, c.client_bound_bytes_buffered);
+  touch();
+  write_client();
+}
+
+void TcpBridge::on_eof() {
+  down_ = Half::eof_seen;
+  arm_deadline();
+  write_client();
+}
+
+void TcpBridge::on_sent() {
+  touch();
+  if (paused_ && vnet_.send_space() >= std::min(resume_space, stack::TcpPcb::send_buffer_size())) {
+    paused_ = false;
+    read_client();
+  }
+}
+
+void TcpBridge::on_closed(std::error_code reason) {
+  if (!reason) {
+    // Both FINs were exchanged; what is still queued goes on to the client.
+    maybe_finish();
+    return;
+  }
+  if (!connected_)
+    fail(reason == errc::connect_timeout ? &TcpCounters::upstream_cx_connect_timeout
+                                         : &TcpCounters::upstream_cx_connect_fail);
+  else
+    fail(&TcpCounters::upstream_cx_reset);
+}
+
+// ---- client -> service -------------------------------------------------------------------------
+
+void TcpBridge::watch_client_while_connecting() {
+  client_.async_wait(
+      asio::socket_base::wait_read, [self = shared_from_this()](const std::error_code& ec) {
+        if (self->done_ || self->connected_ || ec) return;
+        char byte;
+        const ssize_t n = ::recv(self->client_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0) return;  // a request waits; it is read once connected
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+          self->watch_client_while_connecting();
+          return;
+        }
+        // The client hung up (or reset) before the service answered.
+        self->fail(&TcpCounters::downstream_cx_abandoned);
+      });
+}
+
+void TcpBridge::read_client() {
+  if (done_ || up_ != Half::open || reading_) return;
+  if (vnet_.send_space() < min_read) {
+    paused_ = true;
+    return;
+  }
+  reading_ = true;
+  client_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const std::error_code& ec) {
+                       self->reading_ = false;
+                       self->on_client_readable(ec);
+                     });
+}
+
+void TcpBridge::on_client_readable(const std::error_code& ec) {
+  if (done_) return;
+  if (ec) {
+    fail(&TcpCounters::downstream_cx_reset);
+    return;
+  }
+  for (int round = 0; round < reads_per_wakeup; ++round) {
+    const std::size_t space = vnet_.send_space();
+    if (space < min_read) {
+      paused_ = true;
+      return;
+    }
+    const std::size_t want = std::min(space, context_.scratch.size());
+    std::error_code read_ec;
+    const std::size_t n = client_.read_some(asio::buffer(context_.scratch.data(), want), read_ec);
+    if (read_ec == asio::error::would_block || read_ec == asio::error::try_again) break;
+    if (read_ec == asio::error::eof) {
+      on_client_eof();
+      return;
+    }
+    if (read_ec) {
+      fail(&TcpCounters::downstream_cx_reset);
+      return;
+    }
+    if (vnet_.send({context_.scratch.data(), n})) {
+      fail(&TcpCounters::upstream_cx_reset);
+      return;
+    }
+    context_.counters.bytes_to_service += n;
+    touch();
+  }
+  read_client();
+}
+
+void TcpBridge::on_client_eof() {
+  up_ = Half::eof_seen;
+  if (vnet_.alive() && vnet_.shutdown_send()) {
+    fail(&TcpCounters::upstream_cx_reset);
+    return;
+  }
+  up_ = Half::shut_sent;
+  arm_deadline();
+  maybe_finish();
+}
+
+// ---- service -> client -------------------------------------------------------------------------
+
+void TcpBridge::write_client() {
+  if (done_ || writing_) return;
+  auto& received = vnet_.received();
+  if (received.empty()) {
+    if (down_ == Half::eof_seen) {
+      std::error_code ignored;
+      client_.shutdown(asio::socket_base::shutdown_send, ignored);
+      down_ = Half::shut_sent;
+      arm_deadline();
+      maybe_finish();
+    }
+    return;
+  }
+  write_buffers_.resize(max_write_buffers);
+  write_buffers_.resize(received.gather(write_buffers_));
+  writing_ = true;
+  asio::async_write(client_, write_buffers_,
+                    [self = shared_from_this()](const std::error_code& ec, std::size_t bytes) {
+                      self->writing_ = false;
+                      self->on_client_written(ec, bytes);
+                    });
+}
+
+void TcpBridge::on_client_written(const std::error_code& ec, std::size_t bytes) {
+  if (done_) return;
+  if (ec) {
+    fail(&TcpCounters::downstream_cx_reset);
+    return;
+  }
+  context_.counters.client_bound_bytes_buffered -= bytes;
+  context_.counters.bytes_to_client += bytes;
+  vnet_.consume(bytes);
+  touch();
+  write_client();
+}
+
+// ---- timers and endings ------------------------------------------------------------------------
+
+clock::time_point TcpBridge::deadline() const {
+  if (!connected_) return started_ + context_.timeouts.connect;
+  const bool half_closed = up_ != Half::open || down_ != Half::open;
+  return last_activity_ + (half_closed ? context_.timeouts.linger : context_.timeouts.idle);
+}
+
+void TcpBridge::arm_deadline() {
+  const auto due = deadline();
+  if (timer_armed_ && due >= armed_for_) return;  // the pending wait re-checks when it fires
+  timer_armed_ = true;
+  armed_for_ = due;
+  timer_.expires_at(due);
+  timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+    if (!ec) self->on_deadline(ec);
+  });
+}
+
+void TcpBridge::on_deadline(const std::error_code&) {
+  if (done_) return;
+  timer_armed_ = false;
+  if (clock::now() < deadline()) {  // there was activity since the timer was set
+    arm_deadline();
+    return;
+  }
+  if (!connected_)
+    fail(&TcpCounters::upstream_cx_connect_timeout);
+  else if (up_ != Half::open || down_ != Half::open)
+    fail(&TcpCounters::cx_linger_timeout);
+  else
+    fail(&TcpCounters::cx_idle_timeout);
+}
+
+void TcpBridge::maybe_finish() {
+  if (done_ || up_ != Half::shut_sent || down_ != Half::shut_sent || writing_) return;
+  done_ = true;
+  timer_.cancel();
+  vnet_.close();  // lwIP completes the close (LAST_ACK or TIME_WAIT) on its own
+  std::error_code ignored;
+  client_.close(ignored);
+  ++context_.counters.downstream_cx_completed;
+  --context_.counters.cx_active;
+  release();
+}
+
+void TcpBridge::fail(Reason reason) {
+  if (done_) return;
+  done_ = true;
+  auto& c = context_.counters;
+  ++(c.*reason);
+  --c.cx_active;
+  c.client_bound_bytes_buffered -= vnet_.received().size();
+  timer_.cancel();
+  vnet_.abort();  // RST to the service, if the virtual connection still exists
+  // SO_LINGER {1, 0}: close() sends RST, so the client sees a reset, not an orderly end.
+  std::error_code ignored;
+  client_.set_option(asio::socket_base::linger(true, 0), ignored);
+  client_.close(ignored);
+  release();
+}
+
+void TcpBridge::release() {
+  // Never destroy the bridge inside its own callback: remove it from its set later.
+  asio::post(timer_.get_executor(), [owner = owner_, self = shared_from_this()] {
+    if (auto set = owner.lock()) set->erase(self);
+  });
+}
+
+}  // namespace libproxy::proxy

@@ -1,0 +1,98 @@
+// TcpBridge: one proxied TCP connection, a public client socket joined to a virtual connection
+// into the VPN. The state machine is drawn at the top of tcp_bridge.cpp.
+#pragma once
+
+#include "../stack/tcp_pcb.hpp"
+
+#include <libproxy/config.hpp>
+#include <libproxy/counters.hpp>
+
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <span>
+#include <unordered_set>
+#include <vector>
+
+namespace libproxy::stack {
+class VpnInterface;
+}
+
+namespace libproxy::proxy {
+
+class TcpBridge;
+using BridgeSet = std::unordered_set<std::shared_ptr<TcpBridge>>;
+
+/// What every bridge of one gateway shares. Owned by the gateway's TcpForwarder.
+struct BridgeContext {
+  stack::VpnInterface& vpn;
+  asio::ip::tcp::endpoint service;
+  TcpTimeouts timeouts;
+  TcpCounters& counters;
+  /// The io thread's read buffer: client bytes pass through it straight into lwIP.
+  std::span<std::uint8_t> scratch;
+};
+
+class TcpBridge final : public std::enable_shared_from_this<TcpBridge>,
+                        private stack::TcpPcb::Events {
+public:
+  /// `owner` holds the bridge until it ends; the bridge then removes itself.
+  TcpBridge(asio::ip::tcp::socket client, BridgeContext& context, std::weak_ptr<BridgeSet> owner);
+
+  /// Connects to the service; the client is read only once that succeeded.
+  void start();
+  /// The gateway or the proxy is going away: reset both sides now.
+  void stop();
+
+private:
+  /// One direction of the stream: open, then its sender finished (FIN), then we passed the
+  /// FIN on to the receiving side.
+  enum class Half { open, eof_seen, shut_sent };
+  using Reason = std::uint64_t TcpCounters::*;
+
+  // TcpPcb::Events (the service side)
+  void on_connected() override;
+  void on_data(std::size_t bytes) override;
+  void on_eof() override;
+  void on_sent() override;
+  void on_closed(std::error_code reason) override;
+
+  // client -> service
+  void watch_client_while_connecting();
+  void read_client();
+  void on_client_readable(const std::error_code& ec);
+  void on_client_eof();
+  // service -> client
+  void write_client();
+  void on_client_written(const std::error_code& ec, std::size_t bytes);
+  // timers and endings
+  std::chrono::steady_clock::time_point deadline() const;
+  void arm_deadline();
+  void on_deadline(const std::error_code& ec);
+  void touch() { last_activity_ = std::chrono::steady_clock::now(); }
+  void maybe_finish();
+  void fail(Reason reason);
+  void release();
+
+  asio::ip::tcp::socket client_;
+  BridgeContext& context_;
+  std::weak_ptr<BridgeSet> owner_;
+  stack::TcpPcb vnet_;
+  asio::steady_timer timer_;
+  std::chrono::steady_clock::time_point started_;
+  std::chrono::steady_clock::time_point last_activity_;
+  std::chrono::steady_clock::time_point armed_for_;
+  std::vector<asio::const_buffer> write_buffers_;
+  Half up_ = Half::open;    // client -> service
+  Half down_ = Half::open;  // service -> client
+  bool connected_ = false;
+  bool reading_ = false;  // an async_wait for client bytes is pending
+  bool paused_ = false;   // client reads wait for lwIP send space
+  bool writing_ = false;  // an async_write to the client is pending
+  bool timer_armed_ = false;
+  bool done_ = false;  // ended; pending handlers only return
+};
+
+}  // namespace libproxy::proxy

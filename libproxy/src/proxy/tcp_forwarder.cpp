@@ -1,0 +1,66 @@
+#include "tcp_forwarder.hpp"
+
+#include <cstdio>
+
+namespace libproxy::proxy {
+
+Result<std::shared_ptr<TcpForwarder>> TcpForwarder::start(asio::io_context& io,
+                                                          stack::VpnInterface& vpn,
+                                                          const TcpGatewayConfig& config,
+                                                          TcpCounters& counters,
+                                                          std::span<std::uint8_t> scratch) {
+  auto forwarder = std::make_shared<TcpForwarder>(io, vpn, config, counters, scratch);
+  auto& acceptor = forwarder->acceptor_;
+  std::error_code ec;
+  acceptor.open(config.listen.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(config.listen, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) forwarder->bound_ = acceptor.local_endpoint(ec);
+  if (ec) return ec;
+  forwarder->accept();
+  return forwarder;
+}
+
+TcpForwarder::TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn,
+                           const TcpGatewayConfig& config, TcpCounters& counters,
+                           std::span<std::uint8_t> scratch)
+    : config_(config),
+      acceptor_(io),
+      backoff_(io),
+      context_{vpn, config.service, config.timeouts, counters, scratch} {}
+
+void TcpForwarder::accept() {
+  acceptor_.async_accept([self = shared_from_this()](const std::error_code& ec,
+                                                     asio::ip::tcp::socket client) {
+    if (self->stopped_) return;
+    if (ec) {
+      // Out of descriptors or memory, or a connection that died in the backlog: wait a moment
+      // instead of spinning, then go on accepting.
+      std::fprintf(stderr, "libproxy: accept on %s failed: %s\n",
+                   self->bound_.address().to_string().c_str(), ec.message().c_str());
+      self->backoff_.expires_after(std::chrono::milliseconds(100));
+      self->backoff_.async_wait([self](const std::error_code& wait_ec) {
+        if (!wait_ec && !self->stopped_) self->accept();
+      });
+      return;
+    }
+    auto bridge = std::make_shared<TcpBridge>(std::move(client), self->context_, self->bridges_);
+    self->bridges_->insert(bridge);
+    bridge->start();
+    self->accept();
+  });
+}
+
+void TcpForwarder::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  std::error_code ignored;
+  acceptor_.close(ignored);
+  backoff_.cancel();
+  // Bridges remove themselves from the set later; stop them from a copy.
+  const auto bridges = std::exchange(*bridges_, {});
+  for (const auto& bridge : bridges) bridge->stop();
+}
+
+}  // namespace libproxy::proxy

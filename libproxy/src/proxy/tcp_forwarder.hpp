@@ -1,0 +1,46 @@
+// TcpForwarder: one TCP gateway. Accepts public connections and gives each to a TcpBridge.
+#pragma once
+
+#include "tcp_bridge.hpp"
+
+#include <libproxy/config.hpp>
+#include <libproxy/counters.hpp>
+#include <libproxy/result.hpp>
+
+#include <asio/io_context.hpp>
+#include <asio/ip/tcp.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <memory>
+
+namespace libproxy::proxy {
+
+class TcpForwarder final : public std::enable_shared_from_this<TcpForwarder> {
+public:
+  /// Binds and listens on config.listen, and starts accepting.
+  static Result<std::shared_ptr<TcpForwarder>> start(asio::io_context& io, stack::VpnInterface& vpn,
+                                                     const TcpGatewayConfig& config,
+                                                     TcpCounters& counters,
+                                                     std::span<std::uint8_t> scratch);
+  TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn, const TcpGatewayConfig& config,
+               TcpCounters& counters, std::span<std::uint8_t> scratch);
+
+  const TcpGatewayConfig& config() const { return config_; }
+  const asio::ip::tcp::endpoint& bound() const { return bound_; }
+  /// Closes the listening socket (the port is free when this returns) and resets every
+  /// connection. Nothing of the forwarder runs afterwards.
+  void stop();
+
+private:
+  void accept();
+
+  TcpGatewayConfig config_;
+  asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;
+  asio::ip::tcp::endpoint bound_;
+  BridgeContext context_;
+  std::shared_ptr<BridgeSet> bridges_ = std::make_shared<BridgeSet>();
+  bool stopped_ = false;
+};
+
+}  // namespace libproxy::proxy

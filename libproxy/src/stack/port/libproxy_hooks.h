@@ -1,0 +1,24 @@
+/* C functions that libproxy provides to lwIP through lwipopts.h (implemented in sys_arch.cpp). */
+#ifndef LIBPROXY_HOOKS_H
+#define LIBPROXY_HOOKS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Aborts unless called on the thread that owns the stack (debug builds only). */
+void libproxy_assert_core_locked(void);
+/* A random 32-bit value from a PRNG seeded by the OS. */
+uint32_t libproxy_random_u32(void);
+/* RFC 6528 initial sequence number: a keyed hash of the 4-tuple plus a 4 µs clock.
+ * Addresses are in network byte order, ports in host byte order. */
+uint32_t libproxy_tcp_isn(uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
+                          uint16_t remote_port);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBPROXY_HOOKS_H */

@@ -1,0 +1,209 @@
+#include "tcp_pcb.hpp"
+
+#include "lwip_error.hpp"
+#include "stack.hpp"
+#include "vpn_interface.hpp"
+
+#include <libproxy/error.hpp>
+
+#include <lwip/pbuf.h>
+#include <lwip/tcp.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace libproxy::stack {
+
+// ---- ReceiveQueue ------------------------------------------------------------------------------
+
+std::size_t ReceiveQueue::gather(std::span<asio::const_buffer> out) const {
+  std::size_t filled = 0;
+  for (const struct pbuf* chain : chains_) {
+    for (const struct pbuf* q = chain; q != nullptr; q = q->next) {
+      if (filled == out.size()) return filled;
+      if (q->len != 0) out[filled++] = asio::const_buffer(q->payload, q->len);
+    }
+  }
+  return filled;
+}
+
+void ReceiveQueue::consume(std::size_t n) {
+  bytes_ -= n;
+  while (n > 0) {
+    struct pbuf* head = chains_.front();
+    if (n >= head->tot_len) {
+      n -= head->tot_len;
+      pbuf_free(head);
+      chains_.pop_front();
+    } else {
+      chains_.front() = pbuf_free_header(head, static_cast<u16_t>(n));
+      n = 0;
+    }
+  }
+}
+
+void ReceiveQueue::clear() {
+  for (struct pbuf* chain : chains_) pbuf_free(chain);
+  chains_.clear();
+  bytes_ = 0;
+}
+
+void ReceiveQueue::push(struct pbuf* chain) {
+  bytes_ += chain->tot_len;
+  chains_.push_back(chain);
+}
+
+// ---- lwIP callbacks ----------------------------------------------------------------------------
+
+struct TcpPcbCallbacks {
+  // Inside a callback, return ERR_ABRT if and only if the pcb was aborted during it.
+  static err_t result(const TcpPcb& self) { return self.aborted_in_callback_ ? ERR_ABRT : ERR_OK; }
+
+  static err_t connected(void* arg, struct tcp_pcb*, err_t) {
+    auto& self = *static_cast<TcpPcb*>(arg);
+    self.connected_ = true;
+    self.events_.on_connected();
+    return result(self);
+  }
+
+  static err_t recv(void* arg, struct tcp_pcb*, struct pbuf* p, err_t) {
+    auto& self = *static_cast<TcpPcb*>(arg);
+    if (p == nullptr) {
+      self.eof_ = true;
+      self.events_.on_eof();
+      return result(self);
+    }
+    // Never refuse data (lwIP would retry only from its slow timer): the window we advertise
+    // already bounds what can arrive, since it reopens only in consume().
+    const std::size_t bytes = p->tot_len;
+    self.received_.push(p);
+    self.events_.on_data(bytes);
+    return result(self);
+  }
+
+  static err_t sent(void* arg, struct tcp_pcb*, u16_t) {
+    auto& self = *static_cast<TcpPcb*>(arg);
+    self.events_.on_sent();
+    return result(self);
+  }
+
+  // lwIP already freed the pcb.
+  static void error(void* arg, err_t err) {
+    auto& self = *static_cast<TcpPcb*>(arg);
+    self.pcb_ = nullptr;
+    std::error_code reason;
+    switch (err) {
+      case ERR_CLSD:
+        break;  // both FINs exchanged and acknowledged
+      case ERR_RST:
+        reason = self.connected_ ? errc::reset_by_service : errc::connect_refused;
+        break;
+      case ERR_ABRT:  // retransmissions or SYN retries exhausted
+        reason = self.connected_ ? errc::reset_by_service : errc::connect_timeout;
+        break;
+      default:
+        reason = lwip_error(err);
+        break;
+    }
+    self.events_.on_closed(reason);
+  }
+};
+
+// ---- TcpPcb ------------------------------------------------------------------------------------
+
+TcpPcb::~TcpPcb() { abort(); }
+
+std::error_code TcpPcb::connect(VpnInterface& vpn, const asio::ip::tcp::endpoint& remote) {
+  if (pcb_ != nullptr || !remote.address().is_v4())
+    return make_error_code(errc::invalid_gateway_config);
+  pcb_ = tcp_new_ip_type(IPADDR_TYPE_V4);
+  if (pcb_ == nullptr) return make_error_code(errc::stack_out_of_memory);
+  // Bound to the VPN's netif: segments from other VPNs never match it, and its segments never
+  // leave through another VPN, even where address ranges overlap.
+  tcp_bind_netif(pcb_, vpn.raw());
+  tcp_arg(pcb_, this);
+  tcp_recv(pcb_, TcpPcbCallbacks::recv);
+  tcp_sent(pcb_, TcpPcbCallbacks::sent);
+  tcp_err(pcb_, TcpPcbCallbacks::error);
+  tcp_nagle_disable(pcb_);
+  ip_addr_t address;
+  ip_addr_set_ip4_u32_val(address, lwip_htonl(remote.address().to_v4().to_uint()));
+  const err_t err = tcp_connect(pcb_, &address, remote.port(), TcpPcbCallbacks::connected);
+  if (err != ERR_OK) {
+    detach();
+    tcp_abort(pcb_);
+    pcb_ = nullptr;
+    if (err == ERR_BUF || err == ERR_USE) return make_error_code(errc::no_free_port);
+    if (err == ERR_MEM) return make_error_code(errc::stack_out_of_memory);
+    return lwip_error(err);
+  }
+  Stack::current()->kick_timers();  // the TCP timer starts with the first active pcb
+  return {};
+}
+
+std::size_t TcpPcb::send_space() const {
+  if (pcb_ == nullptr || !connected_ || send_shut_) return 0;
+  // Keep clear of the segment-count limit too, so send() never fails for lack of queue slots.
+  if (tcp_sndqueuelen(pcb_) + 16 >= TCP_SND_QUEUELEN) return 0;
+  return pcb_->snd_buf;
+}
+
+std::size_t TcpPcb::send_buffer_size() { return TCP_SND_BUF; }
+
+std::error_code TcpPcb::send(std::span<const std::uint8_t> data) {
+  if (pcb_ == nullptr) return make_error_code(errc::reset_by_service);
+  while (!data.empty()) {
+    const auto n = static_cast<u16_t>(std::min<std::size_t>(data.size(), 0xFFFF));
+    const bool more = n < data.size();
+    const err_t err =
+        tcp_write(pcb_, data.data(), n, TCP_WRITE_FLAG_COPY | (more ? TCP_WRITE_FLAG_MORE : 0));
+    if (err != ERR_OK)
+      return err == ERR_MEM ? make_error_code(errc::stack_out_of_memory) : lwip_error(err);
+    data = data.subspan(n);
+  }
+  return lwip_error(tcp_output(pcb_));
+}
+
+std::error_code TcpPcb::shutdown_send() {
+  if (pcb_ == nullptr) return make_error_code(errc::reset_by_service);
+  send_shut_ = true;
+  return lwip_error(tcp_shutdown(pcb_, 0, 1));
+}
+
+void TcpPcb::consume(std::size_t n) {
+  received_.consume(n);
+  // After FIN nothing more can arrive, so the window no longer matters.
+  if (pcb_ == nullptr || eof_) return;
+  while (n > 0) {
+    const auto chunk = static_cast<u16_t>(std::min<std::size_t>(n, 0xFFFF));
+    tcp_recved(pcb_, chunk);
+    n -= chunk;
+  }
+}
+
+void TcpPcb::close() {
+  if (pcb_ == nullptr) return;
+  detach();
+  struct tcp_pcb* pcb = std::exchange(pcb_, nullptr);
+  if (tcp_close(pcb) != ERR_OK) {
+    aborted_in_callback_ = true;
+    tcp_abort(pcb);
+  }
+}
+
+void TcpPcb::abort() {
+  received_.clear();
+  if (pcb_ == nullptr) return;
+  detach();
+  aborted_in_callback_ = true;
+  tcp_abort(std::exchange(pcb_, nullptr));
+}
+
+void TcpPcb::detach() {
+  tcp_arg(pcb_, nullptr);
+  tcp_recv(pcb_, nullptr);
+  tcp_sent(pcb_, nullptr);
+  tcp_err(pcb_, nullptr);
+}
+
+}  // namespace libproxy::stack
