@@ -8,6 +8,7 @@
 
 #include <libproxy/config.hpp>
 #include <libproxy/counters.hpp>
+#include <libproxy/error.hpp>
 #include <libproxy/result.hpp>
 #include <libproxy/vpn_link.hpp>
 

@@ -44,7 +44,8 @@ err_t init_netif(struct netif* nif) {
   nif->output = etharp_output;
   nif->linkoutput = link_output;
   nif->hwaddr_len = ETH_HWADDR_LEN;
-  nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET;
+  // NETIF_FLAG_ETHARP comes after the netif is up (see the constructor).
+  nif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHERNET;
   return ERR_OK;
 }
 
@@ -93,6 +94,9 @@ VpnInterface::VpnInterface(Stack& stack, const VpnConfig& config, std::unique_pt
   std::memcpy(netif_->hwaddr, mac.data(), mac.size());
   netif_set_link_up(netif_.get());
   netif_set_up(netif_.get());
+  // Only now enable ARP: lwIP announces an address with a gratuitous ARP when a netif with
+  // ETHARP comes up, and a Golem VPN routes ARP by target address, which is our own here.
+  netif_->flags |= NETIF_FLAG_ETHARP;
   link_->start(*this);
 }
 

@@ -1,0 +1,128 @@
+// The five GAP-22 message sequences (../shared/spec/sequences.md), through a real TAP link to a
+// real Linux kernel in a network namespace, with real services there.
+#include "../support/client.hpp"
+#include "../support/data.hpp"
+#include "../support/proxy_fixture.hpp"
+#include "../support/service.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cerrno>
+#include <thread>
+#include <vector>
+
+using namespace testing;
+
+namespace {
+
+constexpr unsigned short service_port = 7000;
+
+asio::ip::tcp::endpoint service_at(unsigned short port = service_port) {
+  return {node_address, port};
+}
+
+}  // namespace
+
+TEST_CASE("service request: 64 MiB each way arrive intact, half-close travels both ways") {
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, echo);
+  const auto port = proxy.add_gateway("vpn-a", service_at());
+
+  constexpr std::size_t total = 64 * 1024 * 1024;
+  Client client(port);
+  std::thread writer([&] {
+    Pattern pattern(1);
+    std::vector<std::uint8_t> chunk(256 * 1024);
+    for (std::size_t left = total; left > 0;) {
+      const auto n = std::min(left, chunk.size());
+      pattern.fill({chunk.data(), n});
+      client.send_all({chunk.data(), n});
+      left -= n;
+    }
+    client.shutdown_send();  // client FIN -> virtual FIN -> the echo service half-closes too
+  });
+  Checksum received;
+  std::vector<std::uint8_t> buffer(256 * 1024);
+  long n;
+  while ((n = client.read_some(buffer)) > 0)
+    received.add({buffer.data(), static_cast<std::size_t>(n)});
+  writer.join();
+
+  CHECK(n == 0);  // an orderly EOF, not an error
+  const auto expected = pattern_checksum(1, total);
+  CHECK(received.size() == expected.size());
+  CHECK(received.value() == expected.value());
+  CHECK(service.stats().saw_eof == 1);
+  REQUIRE(wait_until([&] { return proxy.idle(); }));
+  const auto c = proxy.counters().tcp;
+  CHECK(c.bytes_to_service == total);
+  CHECK(c.bytes_to_client == total);
+  CHECK(c.downstream_cx_completed == 1);
+}
+
+TEST_CASE("service push: a server-first service greets the client before it sends anything") {
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, banner_then_echo("220 hello from the VPN\r\n"));
+  const auto port = proxy.add_gateway("vpn-a", service_at());
+
+  Client client(port);
+  CHECK(client.read_exact(24) == "220 hello from the VPN\r\n");
+  client.send_all("ping");
+  CHECK(client.read_exact(4) == "ping");
+}
+
+TEST_CASE("user teardown: the client hangs up after a request; everything is released") {
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, echo);
+  const auto port = proxy.add_gateway("vpn-a", service_at());
+
+  {
+    Client client(port);
+    client.send_all("request");
+    CHECK(client.read_exact(7) == "request");
+  }  // close()
+  REQUIRE(wait_until([&] { return service.stats().saw_eof == 1 && service.stats().active == 0; }));
+  REQUIRE(wait_until([&] { return proxy.idle(); }));
+  const auto c = proxy.counters();
+  CHECK(c.tcp.downstream_cx_completed == 1);
+  CHECK(c.tcp.upstream_cx_reset == 0);
+  CHECK(c.tcp.downstream_cx_reset == 0);
+  // lwIP closed first, so its side of the connection waits in TIME_WAIT (and only there).
+  CHECK(c.stack.vnet_pcbs_time_wait == 1);
+}
+
+TEST_CASE("idle teardown: a client that connects and leaves at once leaves nothing behind") {
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, echo);
+  const auto port = proxy.add_gateway("vpn-a", service_at());
+
+  for (int i = 0; i < 20; ++i) Client client(port);  // connect, close
+  REQUIRE(wait_until([&] { return proxy.idle() && service.stats().active == 0; }));
+  const auto c = proxy.counters().tcp;
+  CHECK(c.downstream_cx_total == 20);
+  // Each either reached the service and closed in order, or was dropped while connecting.
+  CHECK(c.downstream_cx_completed + c.downstream_cx_abandoned == 20);
+  CHECK(c.cx_active == 0);
+}
+
+TEST_CASE("VPN teardown: the service closes; the client gets every byte, then EOF") {
+  constexpr std::size_t total = 8 * 1024 * 1024;
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, send_pattern_then_close(7, total));
+  const auto port = proxy.add_gateway("vpn-a", service_at());
+
+  Client client(port);
+  std::string data;
+  CHECK(client.read_to_eof(&data) == static_cast<long>(total));
+  Checksum sum;
+  sum.add({reinterpret_cast<const std::uint8_t*>(data.data()), data.size()});
+  CHECK(sum.value() == pattern_checksum(7, total).value());
+  client.shutdown_send();  // now the client is done too
+  REQUIRE(wait_until([&] { return proxy.idle(); }));
+  CHECK(proxy.counters().tcp.downstream_cx_completed == 1);
+}

@@ -1,0 +1,76 @@
+#include "options.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+using proxyd::parse_endpoint;
+using proxyd::parse_options;
+
+TEST_CASE("golem-proxyd parses VPNs, gateways and timeouts") {
+  const auto options = parse_options({"--vpn", "net1,tap=gp0,address=10.20.30.41/24,mtu=1400",
+                                      "--gateway", "tcp:0.0.0.0:8080=net1,10.20.30.40:80",
+                                      "--gateway", "tcp:9090=net1,10.20.30.40:9",
+                                      "--connect-timeout", "250ms", "--idle-timeout", "60"});
+  REQUIRE(options.vpns.size() == 1);
+  CHECK(options.vpns[0].vpn.id == "net1");
+  CHECK(options.vpns[0].tap_name == "gp0");
+  CHECK(options.vpns[0].vpn.address.to_string() == "10.20.30.41");
+  CHECK(options.vpns[0].vpn.prefix_length == 24);
+  CHECK(options.vpns[0].vpn.mtu == 1400);
+  REQUIRE(options.gateways.size() == 2);
+  CHECK(options.gateways[0].listen.port() == 8080);
+  CHECK(options.gateways[0].vpn_id == "net1");
+  CHECK(options.gateways[0].service.address().to_string() == "10.20.30.40");
+  CHECK(options.gateways[0].service.port() == 80);
+  // A bare port binds the default public address; timeouts apply to every gateway.
+  CHECK(options.gateways[1].listen.address().to_string() == "0.0.0.0");
+  CHECK(options.gateways[1].timeouts.connect == std::chrono::milliseconds(250));
+  CHECK(options.gateways[0].timeouts.idle == std::chrono::seconds(60));
+  CHECK(options.vpns[0].vpn.mtu == 1400);
+}
+
+TEST_CASE("golem-proxyd defaults the MTU to the Golem VM's 1220") {
+  const auto options = parse_options({"--vpn", "n,tap=t,address=10.0.0.2/16"});
+  CHECK(options.vpns[0].vpn.mtu == 1220);
+  CHECK(options.vpns[0].vpn.prefix_length == 16);
+}
+
+TEST_CASE("golem-proxyd endpoints: ip:port, [ipv6]:port and bare ports") {
+  const auto any = asio::ip::address_v4::any();
+  CHECK(parse_endpoint("127.0.0.1:80", any).address().to_string() == "127.0.0.1");
+  CHECK(parse_endpoint("[::1]:443", any).address().to_string() == "::1");
+  CHECK(parse_endpoint("[::1]:443", any).port() == 443);
+  CHECK(parse_endpoint("8080", any).address() == asio::ip::address(any));
+  CHECK_THROWS_AS(parse_endpoint("::1:443", any), std::invalid_argument);
+  CHECK_THROWS_AS(parse_endpoint("1.2.3.4", any), std::invalid_argument);
+  CHECK_THROWS_AS(parse_endpoint("1.2.3.4:65536", any), std::invalid_argument);
+  CHECK_THROWS_AS(parse_endpoint("1.2.3:80", any), std::invalid_argument);
+  CHECK_THROWS_AS(parse_endpoint("", any), std::invalid_argument);
+}
+
+TEST_CASE("golem-proxyd rejects bad options with a message") {
+  const std::vector<std::vector<std::string_view>> bad = {
+      {"--vpn"},
+      {"--vpn", "n,tap=t"},                   // no address
+      {"--vpn", "n,address=10.0.0.1/24"},     // no tap
+      {"--vpn", "n,tap=t,address=10.0.0.1"},  // no prefix
+      {"--vpn", "n,tap=t,address=10.0.0.1/33"},
+      {"--vpn", "n,tap=t,address=fd00::1/64"},
+      {"--vpn", "n,tap=t,address=10.0.0.1/24,mtu=9000"},
+      {"--vpn", "n,tap=t,address=10.0.0.1/24,colour=blue"},
+      {"--vpn", ",tap=t,address=10.0.0.1/24"},
+      {"--gateway", "udp:53=n,10.0.0.2:53"},
+      {"--gateway", "tcp:0=n,10.0.0.2:80"},      // port 0
+      {"--gateway", "tcp:8080=n,10.0.0.2"},      // no service port
+      {"--gateway", "tcp:8080=n,[fd00::2]:80"},  // IPv6 service
+      {"--gateway", "tcp:8080"},
+      {"--idle-timeout", "-1"},
+      {"--idle-timeout", "abc"},
+      {"--frobnicate"},
+  };
+  for (const auto& args : bad) {
+    INFO(args.back());
+    CHECK_THROWS_AS(parse_options(args), std::invalid_argument);
+  }
+}
