@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The main job, end to end on one machine: a local VPN node (a network namespace behind the
+# daemon's TAP link, with a real HTTP server in it), golem-proxyd forwarding a public port into
+# it, and a real HTTP client fetching a page through the proxy. Cleans up after itself.
+# Needs root (network namespaces, TAP). Port: DEMO_PORT (default 8080).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "demo.sh needs root: it creates a network namespace and a TAP device" >&2
+  exit 1
+fi
+tests/install-deps.sh curl python3
+
+port=${DEMO_PORT:-8080}
+ns=golem-demo-$$
+tap=gpdemo$$
+tap=${tap:0:15}
+workdir=$(mktemp -d)
+daemon_pid="" server_pid="" relay_pid=""
+
+cleanup() {
+  [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
+  [[ -n $daemon_pid ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null || true
+  ip netns del "$ns" 2>/dev/null || true
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+echo "== build"
+cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/release --target golem-proxyd
+
+echo "== the VPN node: namespace $ns, service 10.20.30.40:80"
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+
+echo "== golem-proxyd: public port $port -> VPN 'demo' -> 10.20.30.40:80"
+mkfifo "$workdir/daemon.out"
+build/release/daemon/golem-proxyd \
+  --vpn "demo,tap=$tap,address=10.20.30.41/24" \
+  --gateway "tcp:0.0.0.0:$port=demo,10.20.30.40:80" >"$workdir/daemon.out" &
+daemon_pid=$!
+exec 3<"$workdir/daemon.out"
+while read -r -t 10 line <&3; do
+  echo "   proxyd: $line"
+  [[ $line == ready ]] && break
+done
+[[ ${line:-} == ready ]] || { echo "golem-proxyd did not start" >&2; exit 1; }
+(sed 's/^/   proxyd: /' <&3) &
+relay_pid=$!
+
+# The daemon's TAP link is the VPN: its far end goes into the namespace as the service node.
+ip link set "$tap" netns "$ns"
+ip -n "$ns" link set "$tap" mtu 1220 up
+ip -n "$ns" addr add 10.20.30.40/24 dev "$tap"
+
+mkdir "$workdir/www"
+cat >"$workdir/www/index.html" <<HTML
+<!doctype html>
+<title>Golem inbound proxy demo</title>
+<h1>Hello from inside the VPN</h1>
+<p>Served by 10.20.30.40:80 in network namespace $ns, reached through golem-proxyd.</p>
+HTML
+ip netns exec "$ns" python3 -m http.server 80 --bind 10.20.30.40 --directory "$workdir/www" \
+  >"$workdir/http.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 50); do
+  ip netns exec "$ns" bash -c '</dev/tcp/10.20.30.40/80' 2>/dev/null && break
+  sleep 0.1
+done
+
+echo "== curl http://127.0.0.1:$port/"
+curl --silent --show-error --fail --max-time 10 "http://127.0.0.1:$port/"
+echo "== response headers"
+curl --silent --show-error --fail --max-time 10 --head "http://127.0.0.1:$port/"
+
+echo "== stopping golem-proxyd (SIGTERM); its counters:"
+kill -TERM "$daemon_pid"
+wait "$daemon_pid"
+daemon_pid=""
+wait "$relay_pid"  # the daemon's last lines
+echo "== done"
