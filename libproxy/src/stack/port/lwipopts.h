@@ -87,11 +87,11 @@
 #define TCP_MSL 10000UL
 #define TCP_LOCAL_PORT_RANGE_START 0x4000
 #define TCP_LOCAL_PORT_RANGE_END 0xffff
-#define TCP_ENSURE_LOCAL_PORT_RANGE(port)                                                     \
+#define TCP_ENSURE_LOCAL_PORT_RANGE(port) \
   ((u16_t)(((port) & (u16_t)~TCP_LOCAL_PORT_RANGE_START) + TCP_LOCAL_PORT_RANGE_START))
 #define UDP_LOCAL_PORT_RANGE_START 0x4000
 #define UDP_LOCAL_PORT_RANGE_END 0xffff
-#define UDP_ENSURE_LOCAL_PORT_RANGE(port)                                                     \
+#define UDP_ENSURE_LOCAL_PORT_RANGE(port) \
   ((u16_t)(((port) & (u16_t)~UDP_LOCAL_PORT_RANGE_START) + UDP_LOCAL_PORT_RANGE_START))
 
 /* ---- Checksums: always generated; verified too, since a TAP link is not authenticated ---- */
@@ -105,7 +105,7 @@
  * route by address, so this only affects replies generated during input. */
 #define LWIP_HOOK_IP4_ROUTE_SRC(src, dest) ((src) != NULL ? ip_current_input_netif() : NULL)
 /* RFC 6528 initial sequence numbers; lwIP's default ISN is predictable. */
-#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port)                       \
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
   libproxy_tcp_isn(ip_2_ip4(local_ip)->addr, local_port, ip_2_ip4(remote_ip)->addr, remote_port)
 #define LWIP_RAND() libproxy_random_u32()
 

@@ -23,12 +23,11 @@
     printf x;                 \
   } while (0)
 /* An lwIP assertion is a broken invariant inside the stack: stop at once. */
-#define LWIP_PLATFORM_ASSERT(x)                                                        \
-  do {                                                                                 \
-    fprintf(stderr, "lwIP assertion \"%s\" failed at line %d in %s\n", x, __LINE__, \
-            __FILE__);                                                                 \
-    fflush(stderr);                                                                    \
-    abort();                                                                           \
+#define LWIP_PLATFORM_ASSERT(x)                                                                \
+  do {                                                                                         \
+    fprintf(stderr, "lwIP assertion \"%s\" failed at line %d in %s\n", x, __LINE__, __FILE__); \
+    fflush(stderr);                                                                            \
+    abort();                                                                                   \
   } while (0)
 
 #endif /* LIBPROXY_ARCH_CC_H */
