@@ -14,16 +14,8 @@ public:
         return "the service refused the connection";
       case errc::connect_timeout:
         return "the service did not answer in time";
-      case errc::connect_aborted:
-        return "the connection attempt was abandoned";
       case errc::reset_by_service:
         return "the service reset the connection";
-      case errc::reset_by_client:
-        return "the client reset the connection";
-      case errc::idle_timeout:
-        return "idle timeout";
-      case errc::linger_timeout:
-        return "half-close linger timeout";
       case errc::stack_out_of_memory:
         return "the VPN stack is out of memory";
       case errc::no_free_port:
@@ -42,8 +34,6 @@ public:
         return "a gateway already listens on that address";
       case errc::unknown_gateway:
         return "no gateway listens on that address";
-      case errc::stopped:
-        return "the proxy was stopped";
     }
     return "libproxy error " + std::to_string(value);
   }

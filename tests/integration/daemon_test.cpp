@@ -66,13 +66,21 @@ private:
   FILE* stdout_ = nullptr;
 };
 
+// A port that nothing on 127.0.0.1 holds right now (not even a TIME_WAIT socket), picked by
+// the kernel.
+unsigned short free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor probe(io, {asio::ip::address_v4::loopback(), 0}, false);
+  return probe.local_endpoint().port();
+}
+
 }  // namespace
 
 TEST_CASE("golem-proxyd forwards a gateway from its command line and stops cleanly on SIGTERM") {
   require_root_and_tap();
   Netns node("daemon");
   const std::string tap = "gpt" + std::to_string(getpid() % 100000);
-  const unsigned short port = static_cast<unsigned short>(20000 + getpid() % 20000);
+  const unsigned short port = free_port();
   Daemon daemon({GOLEM_PROXYD_PATH, "--vpn", "test,tap=" + tap + ",address=10.20.30.41/24",
                  "--gateway", "tcp:127.0.0.1:" + std::to_string(port) + "=test,10.20.30.40:7000"});
   REQUIRE(daemon.wait_for_line("ready") == "ready\n");

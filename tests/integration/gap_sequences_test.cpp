@@ -5,6 +5,7 @@
 #include "../support/proxy_fixture.hpp"
 #include "../support/service.hpp"
 
+#include <asio/read.hpp>
 #include <catch2/catch.hpp>
 
 #include <cerrno>
@@ -23,7 +24,7 @@ asio::ip::tcp::endpoint service_at(unsigned short port = service_port) {
 
 }  // namespace
 
-TEST_CASE("service request: 64 MiB each way arrive intact, half-close travels both ways") {
+TEST_CASE("service request: 64 MiB each way arrive intact and half-close travels both ways") {
   ProxyFixture proxy;
   auto& node = proxy.add_vpn_node("vpn-a");
   Service service(node, service_port, echo);
@@ -73,7 +74,7 @@ TEST_CASE("service push: a server-first service greets the client before it send
   CHECK(client.read_exact(4) == "ping");
 }
 
-TEST_CASE("user teardown: the client hangs up after a request; everything is released") {
+TEST_CASE("user teardown: the client hangs up after a request and everything is released") {
   ProxyFixture proxy;
   auto& node = proxy.add_vpn_node("vpn-a");
   Service service(node, service_port, echo);
@@ -101,7 +102,10 @@ TEST_CASE("idle teardown: a client that connects and leaves at once leaves nothi
   const auto port = proxy.add_gateway("vpn-a", service_at());
 
   for (int i = 0; i < 20; ++i) Client client(port);  // connect, close
-  REQUIRE(wait_until([&] { return proxy.idle() && service.stats().active == 0; }));
+  REQUIRE(wait_until([&] {
+    return proxy.counters().tcp.downstream_cx_total == 20 && proxy.idle() &&
+           service.stats().active == 0;
+  }));
   const auto c = proxy.counters().tcp;
   CHECK(c.downstream_cx_total == 20);
   // Each either reached the service and closed in order, or was dropped while connecting.
@@ -109,7 +113,7 @@ TEST_CASE("idle teardown: a client that connects and leaves at once leaves nothi
   CHECK(c.cx_active == 0);
 }
 
-TEST_CASE("VPN teardown: the service closes; the client gets every byte, then EOF") {
+TEST_CASE("VPN teardown: the service closes and the client gets every byte then EOF") {
   constexpr std::size_t total = 8 * 1024 * 1024;
   ProxyFixture proxy;
   auto& node = proxy.add_vpn_node("vpn-a");
@@ -125,4 +129,27 @@ TEST_CASE("VPN teardown: the service closes; the client gets every byte, then EO
   client.shutdown_send();  // now the client is done too
   REQUIRE(wait_until([&] { return proxy.idle(); }));
   CHECK(proxy.counters().tcp.downstream_cx_completed == 1);
+}
+
+TEST_CASE("a gateway on an IPv6 public address forwards into the IPv4 VPN") {
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, banner_then_echo("v6"));
+  const auto bound = proxy.with_proxy([](libproxy::Proxy& p) {
+    libproxy::TcpGatewayConfig config;
+    config.listen = {asio::ip::address_v6::loopback(), 0};
+    config.vpn_id = "vpn-a";
+    config.service = service_at();
+    auto added = p.add_tcp_gateway(config);
+    REQUIRE(added);
+    return added->bound;
+  });
+  CHECK(bound.address().is_v6());
+
+  asio::io_context io;
+  asio::ip::tcp::socket client(io);
+  client.connect({asio::ip::address_v6::loopback(), bound.port()});
+  std::string banner(2, '\0');
+  asio::read(client, asio::buffer(banner));
+  CHECK(banner == "v6");
 }

@@ -7,7 +7,7 @@
 using proxyd::parse_endpoint;
 using proxyd::parse_options;
 
-TEST_CASE("golem-proxyd parses VPNs, gateways and timeouts") {
+TEST_CASE("golem-proxyd parses VPNs and gateways and timeouts") {
   const auto options = parse_options({"--vpn", "net1,tap=gp0,address=10.20.30.41/24,mtu=1400",
                                       "--gateway", "tcp:0.0.0.0:8080=net1,10.20.30.40:80",
                                       "--gateway", "tcp:9090=net1,10.20.30.40:9",
@@ -36,7 +36,7 @@ TEST_CASE("golem-proxyd defaults the MTU to the Golem VM's 1220") {
   CHECK(options.vpns[0].vpn.prefix_length == 16);
 }
 
-TEST_CASE("golem-proxyd endpoints: ip:port, [ipv6]:port and bare ports") {
+TEST_CASE("golem-proxyd endpoints are ip:port or bracketed IPv6 and port or a bare port") {
   const auto any = asio::ip::address_v4::any();
   CHECK(parse_endpoint("127.0.0.1:80", any).address().to_string() == "127.0.0.1");
   CHECK(parse_endpoint("[::1]:443", any).address().to_string() == "::1");

@@ -9,11 +9,7 @@ namespace libproxy {
 enum class errc {
   connect_refused = 1,     ///< the service answered the connection attempt with a reset
   connect_timeout,         ///< the service did not answer within the connect timeout
-  connect_aborted,         ///< the client left or the gateway was removed while connecting
   reset_by_service,        ///< the service reset an established connection
-  reset_by_client,         ///< the client reset its connection
-  idle_timeout,            ///< no byte moved in either direction for the idle timeout
-  linger_timeout,          ///< one direction stayed open too long after the other closed
   stack_out_of_memory,     ///< lwIP could not allocate memory for a segment or pcb
   no_free_port,            ///< every ephemeral port of the VPN stack is in use
   unknown_vpn,             ///< no VPN with that id is attached
@@ -23,7 +19,6 @@ enum class errc {
   invalid_gateway_config,  ///< bad gateway listen or service address
   gateway_exists,          ///< a gateway already listens on that address
   unknown_gateway,         ///< no gateway listens on that address
-  stopped,                 ///< the proxy was stopped
 };
 
 /// The category of libproxy::errc values.
