@@ -129,6 +129,7 @@ asio::ip::tcp::endpoint parse_endpoint(std::string_view text,
 Options parse_options(const std::vector<std::string_view>& args) {
   Options options;
   libproxy::TcpTimeouts timeouts;
+  std::size_t max_connections = libproxy::TcpGatewayConfig{}.max_connections;
   std::vector<std::string_view> gateway_specs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto arg = args[i];
@@ -148,12 +149,17 @@ Options parse_options(const std::vector<std::string_view>& args) {
       timeouts.idle = parse_duration(value(), "--idle-timeout");
     } else if (arg == "--linger-timeout") {
       timeouts.linger = parse_duration(value(), "--linger-timeout");
+    } else if (arg == "--max-connections") {
+      max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
     } else {
       bad(fmt::format("unknown option '{}' (see --help)", arg));
     }
   }
-  // Timeouts apply to every gateway, wherever they stand on the command line.
-  for (const auto spec : gateway_specs) options.gateways.push_back(parse_gateway(spec, timeouts));
+  // Timeouts and limits apply to every gateway, wherever they stand on the command line.
+  for (const auto spec : gateway_specs) {
+    options.gateways.push_back(parse_gateway(spec, timeouts));
+    options.gateways.back().max_connections = max_connections;
+  }
   return options;
 }
 
@@ -172,6 +178,7 @@ Options:
   --connect-timeout T   Reset a client whose service does not answer in T (default 5).
   --idle-timeout T      Reset a connection idle for T (default 600).
   --linger-timeout T    Reset a half-closed connection idle for T (default 30).
+  --max-connections N   Reset new clients of a gateway that has N open (default 16384).
         T is in seconds, or in milliseconds with an "ms" suffix (e.g. 500ms).
   -h, --help            Show this text.
 

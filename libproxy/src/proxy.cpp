@@ -55,7 +55,7 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config) {
   if (vpn == nullptr) return make_error_code(errc::unknown_vpn);
   const auto& service = config.service.address();
   if (!service.is_v4() || service.is_unspecified() || service.is_multicast() ||
-      config.service.port() == 0)
+      config.service.port() == 0 || config.max_connections == 0)
     return make_error_code(errc::invalid_gateway_config);
   if (config.listen.port() != 0) {
     for (const auto& gateway : impl_->gateways)

@@ -142,3 +142,28 @@ TEST_CASE("removing a gateway resets its connections and frees the port at once"
   CHECK(proxy.with_proxy([&](libproxy::Proxy& p) { return p.remove_tcp_gateway(listen); }) ==
         libproxy::errc::unknown_gateway);
 }
+
+TEST_CASE("a full gateway resets new clients and keeps serving the ones it has") {
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, echo);
+  const auto port = proxy.with_proxy([](libproxy::Proxy& p) {
+    libproxy::TcpGatewayConfig config;
+    config.listen = {asio::ip::address_v4::loopback(), 0};
+    config.vpn_id = "vpn-a";
+    config.service = {node_address, service_port};
+    config.max_connections = 2;
+    return p.add_tcp_gateway(config)->bound.port();
+  });
+
+  Client first(port), second(port);
+  first.send_all("1");
+  second.send_all("2");
+  CHECK(first.read_exact(1) == "1");
+  CHECK(second.read_exact(1) == "2");
+  Client third(port);
+  CHECK(first_read(third) == -ECONNRESET);
+  CHECK(proxy.counters().tcp.downstream_cx_overflow == 1);
+  second.send_all("still served");
+  CHECK(second.read_exact(12) == "still served");
+}

@@ -13,6 +13,7 @@
 #include <vector>
 
 using namespace testing;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -152,4 +153,38 @@ TEST_CASE("a gateway on an IPv6 public address forwards into the IPv4 VPN") {
   std::string banner(2, '\0');
   asio::read(client, asio::buffer(banner));
   CHECK(banner == "v6");
+}
+
+TEST_CASE("a slow client may outlast TIME_WAIT of the virtual connection it half-closed") {
+  // lwIP frees a TIME_WAIT pcb after 20 s without telling anyone. Here the client half-closes
+  // first and reads slowly, so the virtual connection reaches TIME_WAIT (both FINs exchanged)
+  // while the proxy still holds service bytes for the client, and stays so past its expiry.
+  constexpr std::size_t total = 16 * 1024 * 1024;
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, send_pattern_then_close(11, total));
+  const auto port = proxy.add_gateway("vpn-a", service_at());
+
+  Client client(port);
+  client.shutdown_send();
+  Checksum sum;
+  std::vector<std::uint8_t> buffer(16 * 1024);
+  auto in_time_wait_while_bridged = [&] {
+    const auto c = proxy.counters();
+    return c.stack.vnet_pcbs_time_wait == 1 && c.tcp.cx_active == 1;
+  };
+  long n = 1;
+  while (n > 0 && !in_time_wait_while_bridged()) {
+    n = client.read_some(buffer);
+    if (n > 0) sum.add({buffer.data(), static_cast<std::size_t>(n)});
+  }
+  REQUIRE(n > 0);  // reached TIME_WAIT with bytes still to deliver
+  REQUIRE(wait_until([&] { return proxy.counters().stack.vnet_pcbs_time_wait == 0; }, 60s));
+
+  while ((n = client.read_some(buffer)) > 0) sum.add({buffer.data(), static_cast<std::size_t>(n)});
+  CHECK(n == 0);
+  CHECK(sum.size() == total);
+  CHECK(sum.value() == pattern_checksum(11, total).value());
+  REQUIRE(wait_until([&] { return proxy.idle(); }));
+  CHECK(proxy.counters().tcp.downstream_cx_completed == 1);
 }

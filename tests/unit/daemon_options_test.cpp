@@ -8,10 +8,10 @@ using proxyd::parse_endpoint;
 using proxyd::parse_options;
 
 TEST_CASE("golem-proxyd parses VPNs and gateways and timeouts") {
-  const auto options = parse_options({"--vpn", "net1,tap=gp0,address=10.20.30.41/24,mtu=1400",
-                                      "--gateway", "tcp:0.0.0.0:8080=net1,10.20.30.40:80",
-                                      "--gateway", "tcp:9090=net1,10.20.30.40:9",
-                                      "--connect-timeout", "250ms", "--idle-timeout", "60"});
+  const auto options = parse_options(
+      {"--vpn", "net1,tap=gp0,address=10.20.30.41/24,mtu=1400", "--gateway",
+       "tcp:0.0.0.0:8080=net1,10.20.30.40:80", "--gateway", "tcp:9090=net1,10.20.30.40:9",
+       "--connect-timeout", "250ms", "--idle-timeout", "60", "--max-connections", "10"});
   REQUIRE(options.vpns.size() == 1);
   CHECK(options.vpns[0].vpn.id == "net1");
   CHECK(options.vpns[0].tap_name == "gp0");
@@ -27,6 +27,7 @@ TEST_CASE("golem-proxyd parses VPNs and gateways and timeouts") {
   CHECK(options.gateways[1].listen.address().to_string() == "0.0.0.0");
   CHECK(options.gateways[1].timeouts.connect == std::chrono::milliseconds(250));
   CHECK(options.gateways[0].timeouts.idle == std::chrono::seconds(60));
+  CHECK(options.gateways[1].max_connections == 10);
   CHECK(options.vpns[0].vpn.mtu == 1400);
 }
 
@@ -67,6 +68,7 @@ TEST_CASE("golem-proxyd rejects bad options with a message") {
       {"--gateway", "tcp:8080"},
       {"--idle-timeout", "-1"},
       {"--idle-timeout", "abc"},
+      {"--max-connections", "0"},
       {"--frobnicate"},
   };
   for (const auto& args : bad) {

@@ -34,6 +34,9 @@ struct TcpGatewayConfig {
   std::string vpn_id;               ///< the VPN the service lives in
   asio::ip::tcp::endpoint service;  ///< the service's IPv4 address and port inside the VPN
   TcpTimeouts timeouts;
+  /// Connections open at once; one more is reset on arrival (memory is bounded per connection,
+  /// so this bounds the gateway's memory).
+  std::size_t max_connections = 16384;
 };
 
 }  // namespace libproxy

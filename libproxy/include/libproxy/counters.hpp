@@ -14,6 +14,7 @@ namespace libproxy {
   COUNTER(downstream_cx_completed)        /* closed gracefully in both directions */           \
   COUNTER(downstream_cx_reset)            /* the client reset its connection */                \
   COUNTER(downstream_cx_abandoned)        /* the client left before the service answered */    \
+  COUNTER(downstream_cx_overflow)         /* reset on arrival: the gateway was full */         \
   COUNTER(upstream_cx_connect_fail)       /* the service refused or could not be reached */    \
   COUNTER(upstream_cx_connect_timeout)    /* the service did not answer in time */             \
   COUNTER(upstream_cx_reset)              /* the service (or the VPN stack) reset */           \

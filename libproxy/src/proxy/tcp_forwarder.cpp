@@ -45,6 +45,14 @@ void TcpForwarder::accept() {
       });
       return;
     }
+    if (self->bridges_->size() >= self->config_.max_connections) {
+      ++self->context_.counters.downstream_cx_overflow;
+      std::error_code ignored;
+      client.set_option(asio::socket_base::linger(true, 0), ignored);
+      client.close(ignored);
+      self->accept();
+      return;
+    }
     auto bridge = std::make_shared<TcpBridge>(std::move(client), self->context_, self->bridges_);
     self->bridges_->insert(bridge);
     bridge->start();

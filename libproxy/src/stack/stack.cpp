@@ -53,11 +53,12 @@ void Stack::kick_timers() {
   if (due >= armed_for_) return;
   armed_for_ = due;
   timer_.expires_at(due);
-  timer_.async_wait([this](const std::error_code& ec) { on_timer(ec); });
+  timer_.async_wait([this](const std::error_code& ec) {
+    if (!ec) on_timer();  // cancelled: re-armed for an earlier deadline, or the Stack is gone
+  });
 }
 
-void Stack::on_timer(const std::error_code& ec) {
-  if (ec) return;  // cancelled: re-armed for an earlier deadline, or the Stack is going away
+void Stack::on_timer() {
   armed_for_ = std::chrono::steady_clock::time_point::max();
   sys_check_timeouts();
   kick_timers();

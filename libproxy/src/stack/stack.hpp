@@ -39,7 +39,7 @@ public:
   bool on_owner_thread() const { return std::this_thread::get_id() == owner_; }
 
 private:
-  void on_timer(const std::error_code& ec);
+  void on_timer();
 
   asio::io_context& io_;
   asio::steady_timer timer_;

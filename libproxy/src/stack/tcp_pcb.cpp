@@ -69,7 +69,6 @@ struct TcpPcbCallbacks {
   static err_t recv(void* arg, struct tcp_pcb*, struct pbuf* p, err_t) {
     auto& self = *static_cast<TcpPcb*>(arg);
     if (p == nullptr) {
-      self.eof_ = true;
       self.events_.on_eof();
       return result(self);
     }
@@ -86,6 +85,19 @@ struct TcpPcbCallbacks {
     self.events_.on_sent();
     return result(self);
   }
+
+  // lwIP frees the pcb (every path, including the silent ones: TIME_WAIT expiry, and pcbs we
+  // detached). The pcb was still ours if `data` is set.
+  static void destroyed(u8_t, void* data) {
+    if (data != nullptr) static_cast<TcpPcb*>(data)->pcb_ = nullptr;
+  }
+
+  static u8_t ext_arg_id() {
+    static const u8_t id = tcp_ext_arg_alloc_id();  // once per process, like lwIP's state
+    return id;
+  }
+
+  static constexpr tcp_ext_arg_callbacks ext_arg_callbacks = {destroyed, nullptr};
 
   // lwIP already freed the pcb.
   static void error(void* arg, err_t err) {
@@ -125,6 +137,9 @@ std::error_code TcpPcb::connect(VpnInterface& vpn, const asio::ip::tcp::endpoint
   tcp_recv(pcb_, TcpPcbCallbacks::recv);
   tcp_sent(pcb_, TcpPcbCallbacks::sent);
   tcp_err(pcb_, TcpPcbCallbacks::error);
+  tcp_ext_arg_set_callbacks(pcb_, TcpPcbCallbacks::ext_arg_id(),
+                            &TcpPcbCallbacks::ext_arg_callbacks);
+  tcp_ext_arg_set(pcb_, TcpPcbCallbacks::ext_arg_id(), this);
   tcp_nagle_disable(pcb_);
   ip_addr_t address;
   ip_addr_set_ip4_u32_val(address, lwip_htonl(remote.address().to_v4().to_uint()));
@@ -161,7 +176,9 @@ std::error_code TcpPcb::send(std::span<const std::uint8_t> data) {
       return err == ERR_MEM ? make_error_code(errc::stack_out_of_memory) : lwip_error(err);
     data = data.subspan(n);
   }
-  return lwip_error(tcp_output(pcb_));
+  // An output error is not fatal: the data is queued and lwIP's timer sends it.
+  tcp_output(pcb_);
+  return {};
 }
 
 std::error_code TcpPcb::shutdown_send() {
@@ -172,8 +189,10 @@ std::error_code TcpPcb::shutdown_send() {
 
 void TcpPcb::consume(std::size_t n) {
   received_.consume(n);
-  // After FIN nothing more can arrive, so the window no longer matters.
-  if (pcb_ == nullptr || eof_) return;
+  // Reopen the window while the peer may still send. Once its FIN is in and ours is out
+  // (LAST_ACK, CLOSING, TIME_WAIT), a window update would only provoke needless ACKs.
+  if (pcb_ == nullptr) return;
+  if (pcb_->state == LAST_ACK || pcb_->state == CLOSING || pcb_->state == TIME_WAIT) return;
   while (n > 0) {
     const auto chunk = static_cast<u16_t>(std::min<std::size_t>(n, 0xFFFF));
     tcp_recved(pcb_, chunk);
@@ -200,6 +219,7 @@ void TcpPcb::abort() {
 }
 
 void TcpPcb::detach() {
+  tcp_ext_arg_set(pcb_, TcpPcbCallbacks::ext_arg_id(), nullptr);
   tcp_arg(pcb_, nullptr);
   tcp_recv(pcb_, nullptr);
   tcp_sent(pcb_, nullptr);

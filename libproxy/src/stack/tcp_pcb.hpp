@@ -1,10 +1,11 @@
 // TcpPcb: RAII around one lwIP TCP pcb that connects into a VPN, and ReceiveQueue, the bytes it
 // received and the application has not yet delivered.
 //
-// Lifetime rules (../shared/notes/lwip.md §3): lwIP's err callback means lwIP has freed the pcb,
-// so the pointer is nulled and never touched again; tcp_abort() calls the err callback
-// synchronously, so every callback is detached before we close or abort; a callback in which we
-// aborted returns ERR_ABRT and no other callback does.
+// Lifetime rules (../shared/notes/lwip.md §3): lwIP may free a pcb with a callback (err) or
+// without one (TIME_WAIT expiry), so an ext-arg "destroyed" hook nulls our pointer on every
+// free and we never touch a pcb after it; tcp_abort() calls the err callback synchronously, so
+// every callback is detached before we close or abort; a callback in which we aborted returns
+// ERR_ABRT and no other callback does.
 #pragma once
 
 #include <asio/buffer.hpp>
@@ -104,7 +105,6 @@ private:
   struct tcp_pcb* pcb_ = nullptr;
   ReceiveQueue received_;
   bool connected_ = false;
-  bool eof_ = false;        // the peer's FIN arrived
   bool send_shut_ = false;  // our FIN is queued
   bool aborted_in_callback_ = false;
 };

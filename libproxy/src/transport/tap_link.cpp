@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 namespace libproxy {
@@ -82,7 +83,10 @@ void TapLink::read_frames() {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;  // drained
-      return;  // the device is gone: stop reading rather than spin on the error
+      // The device is gone: stop reading rather than spin on the error.
+      std::fprintf(stderr, "libproxy: TAP %s: read failed (%s); the link is down\n", name_.c_str(),
+                   std::strerror(errno));
+      return;
     }
     ++counters_.frames_received;
     counters_.bytes_received += static_cast<std::size_t>(n);

@@ -73,12 +73,13 @@
 #define TCP_QUEUE_OOSEQ 1
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_TCP_MAX_SACK_NUM 4
-#define LWIP_TCP_KEEPALIVE 1
+#define LWIP_TCP_KEEPALIVE 0 /* the bridges' idle and linger timers cover dead peers */
 #define LWIP_TCP_TIMESTAMPS 0
 #define TCP_LISTEN_BACKLOG 0
 #define LWIP_CALLBACK_API 1
 #define LWIP_EVENT_API 0
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 0
+/* One slot: a "pcb destroyed" hook, since lwIP frees TIME_WAIT pcbs without any callback. */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 
 /* TIME_WAIT policy. lwIP is the active closer when a user hangs up, so every user teardown
  * leaves a TIME_WAIT pcb holding an ephemeral port. 2 x TCP_MSL = 20 s of TIME_WAIT over
@@ -87,12 +88,16 @@
 #define TCP_MSL 10000UL
 #define TCP_LOCAL_PORT_RANGE_START 0x4000
 #define TCP_LOCAL_PORT_RANGE_END 0xffff
+/* The random first port, kept below END: lwIP's mask form could yield 0xFFFF, whose successor
+ * wraps to port 0. */
 #define TCP_ENSURE_LOCAL_PORT_RANGE(port) \
-  ((u16_t)(((port) & (u16_t)~TCP_LOCAL_PORT_RANGE_START) + TCP_LOCAL_PORT_RANGE_START))
+  ((u16_t)(TCP_LOCAL_PORT_RANGE_START +   \
+           ((port) % (TCP_LOCAL_PORT_RANGE_END - TCP_LOCAL_PORT_RANGE_START))))
 #define UDP_LOCAL_PORT_RANGE_START 0x4000
 #define UDP_LOCAL_PORT_RANGE_END 0xffff
 #define UDP_ENSURE_LOCAL_PORT_RANGE(port) \
-  ((u16_t)(((port) & (u16_t)~UDP_LOCAL_PORT_RANGE_START) + UDP_LOCAL_PORT_RANGE_START))
+  ((u16_t)(UDP_LOCAL_PORT_RANGE_START +   \
+           ((port) % (UDP_LOCAL_PORT_RANGE_END - UDP_LOCAL_PORT_RANGE_START))))
 
 /* ---- Checksums: always generated; verified too, since a TAP link is not authenticated ---- */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF 0
