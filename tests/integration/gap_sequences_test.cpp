@@ -173,6 +173,10 @@ TEST_CASE("a slow client may outlast TIME_WAIT of the virtual connection it half
   REQUIRE(n > 0);
   sum.add({buffer.data(), static_cast<std::size_t>(n)});
   client.shutdown_send();
+  // Let the service fill every buffer on the way (the proxy holds bytes it cannot deliver),
+  // so that from here on the client, not the proxy, is the slow side.
+  REQUIRE(
+      wait_until([&] { return proxy.counters().tcp.client_bound_bytes_buffered >= 256 * 1024; }));
   auto in_time_wait_while_bridged = [&] {
     const auto c = proxy.counters();
     return c.stack.vnet_pcbs_time_wait == 1 && c.tcp.cx_active == 1;
