@@ -22,13 +22,15 @@ std::string to_string(const asio::ip::tcp::endpoint& endpoint) {
                          : fmt::format("{}:{}", address.to_string(), endpoint.port());
 }
 
-// Every proxied connection costs a descriptor: allow as many as the hard limit does.
+// Every proxied connection costs a descriptor. Root may raise the hard limit (to 2^20, the
+// kernel's usual nr_open); otherwise allow as many as the hard limit does.
 void raise_descriptor_limit() {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  const rlimit wanted{1 << 20, 1 << 20};
+  if (limit.rlim_max < wanted.rlim_max && setrlimit(RLIMIT_NOFILE, &wanted) == 0) return;
+  limit.rlim_cur = limit.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &limit);
 }
 
 int run(const proxyd::Options& options) {
