@@ -3,7 +3,7 @@
 # Usage: tests/install-deps.sh [extra-package...]
 set -euo pipefail
 
-packages=(cmake ninja-build g++ pkg-config patch libasio-dev libfmt-dev catch2 iproute2
+packages=(cmake ninja-build g++ pkg-config patch git libasio-dev libfmt-dev catch2 iproute2
           clang-format "$@")
 missing=()
 for package in "${packages[@]}"; do
