@@ -8,6 +8,8 @@
 #include <asio/read.hpp>
 #include <catch2/catch.hpp>
 
+#include <sys/socket.h>
+
 #include <cerrno>
 #include <thread>
 #include <vector>
@@ -166,6 +168,10 @@ TEST_CASE("a slow client may outlast TIME_WAIT of the virtual connection it half
   const auto port = proxy.add_gateway("vpn-a", service_at());
 
   Client client(port);
+  // A fixed, small receive buffer: with autotuning the kernel could absorb the proxy's whole
+  // backlog at once, and the state this test is about would pass unseen.
+  const int small = 64 * 1024;
+  setsockopt(client.fd(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
   Checksum sum;
   std::vector<std::uint8_t> buffer(16 * 1024);
   // The first bytes show the service answered; a FIN before that would be an idle teardown.
