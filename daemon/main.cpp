@@ -1,5 +1,8 @@
 // golem-proxyd: the inbound proxy daemon. Joins VPNs and opens the gateways given on the
-// command line, then forwards until SIGINT or SIGTERM.
+// command line, serves the management API, and forwards until SIGINT or SIGTERM.
+#include "endpoint.hpp"
+#include "gateway_service.hpp"
+#include "management_server.hpp"
 #include "options.hpp"
 
 #include <libproxy/proxy.hpp>
@@ -12,15 +15,12 @@
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 namespace {
 
-std::string to_string(const asio::ip::tcp::endpoint& endpoint) {
-  const auto address = endpoint.address();
-  return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), endpoint.port())
-                         : fmt::format("{}:{}", address.to_string(), endpoint.port());
-}
+using proxyd::to_string;
 
 // Every proxied connection costs a descriptor. Root may raise the hard limit (to 2^20, the
 // kernel's usual nr_open); otherwise allow as many as the hard limit does.
@@ -33,9 +33,26 @@ void raise_descriptor_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
+// A VPN joined through the API gets a TAP device named after it: "gp" and 12 hex digits of a
+// hash of its id (device names are at most 15 bytes).
+std::unique_ptr<libproxy::VpnLink> open_tap_for(asio::io_context& io, const std::string& vpn_id,
+                                                std::string& name, std::error_code& ec) {
+  std::uint64_t hash = 0xCBF29CE484222325ULL;  // FNV-1a
+  for (unsigned char c : vpn_id) hash = (hash ^ c) * 0x100000001B3ULL;
+  auto link = libproxy::TapLink::open(io, fmt::format("gp{:012x}", hash >> 16), ec);
+  if (link) name = link->name();
+  return link;
+}
+
 int run(const proxyd::Options& options) {
   asio::io_context io(1);
   libproxy::Proxy proxy(io);
+  proxyd::GatewayService gateways(
+      proxy,
+      [&io](const std::string& vpn_id, std::string& name, std::error_code& ec) {
+        return open_tap_for(io, vpn_id, name, ec);
+      },
+      options.timeouts, options.max_connections);
 
   for (const auto& [vpn, tap_name] : options.vpns) {
     std::error_code ec;
@@ -49,6 +66,7 @@ int run(const proxyd::Options& options) {
       fmt::print(stderr, "golem-proxyd: cannot join VPN '{}': {}\n", vpn.id, error.message());
       return 1;
     }
+    gateways.adopt_vpn(vpn, device);
     fmt::print("vpn {}: {}/{} on {}, mtu {}\n", vpn.id, vpn.address.to_string(), vpn.prefix_length,
                device, vpn.mtu);
   }
@@ -62,6 +80,22 @@ int run(const proxyd::Options& options) {
     fmt::print("gateway tcp {} -> {} {}\n", to_string(added->bound), gateway.vpn_id,
                to_string(gateway.service));
   }
+  std::unique_ptr<proxyd::ManagementServer> api;
+  if (options.api) {
+    proxyd::ManagementOptions api_options;
+    api_options.host = options.api_host;
+    api_options.port = options.api_port;
+    api_options.token = options.api_token;
+    api_options.default_public_address = options.public_address;
+    api = std::make_unique<proxyd::ManagementServer>(io, gateways, api_options);
+    std::string error;
+    if (!api->start(error)) {
+      fmt::print(stderr, "golem-proxyd: {}\n", error);
+      return 1;
+    }
+    fmt::print("api http://{}\n", to_string({asio::ip::make_address(options.api_host),
+                                             static_cast<unsigned short>(api->port())}));
+  }
   fmt::print("ready\n");
   std::fflush(stdout);
 
@@ -73,6 +107,7 @@ int run(const proxyd::Options& options) {
     io.stop();
   });
   io.run();
+  if (api) api->stop();  // its handlers wait for the io thread, which no longer runs
 
   libproxy::for_each_counter(proxy.counters().tcp, [](const char* name, std::uint64_t value) {
     fmt::print("  {:<36} {}\n", name, value);
@@ -85,14 +120,13 @@ int run(const proxyd::Options& options) {
 
 int main(int argc, char** argv) {
   try {
-    const auto options = proxyd::parse_options({argv + 1, argv + argc});
+    auto options = proxyd::parse_options({argv + 1, argv + argc});
+    if (const char* token = std::getenv("GOLEM_PROXY_API_TOKEN");
+        token != nullptr && options.api_token.empty())
+      options.api_token = token;
     if (options.help) {
       fmt::print("{}", proxyd::usage());
       return 0;
-    }
-    if (options.vpns.empty() && options.gateways.empty()) {
-      fmt::print(stderr, "golem-proxyd: nothing to do; give --vpn and --gateway (see --help)\n");
-      return 2;
     }
     raise_descriptor_limit();
     return run(options);

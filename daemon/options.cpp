@@ -1,5 +1,7 @@
 #include "options.hpp"
 
+#include "endpoint.hpp"
+
 #include <fmt/format.h>
 
 #include <charconv>
@@ -17,13 +19,6 @@ Int parse_number(std::string_view text, Int min, Int max, std::string_view what)
   if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
     bad(fmt::format("invalid {} '{}' (expected {}..{})", what, text, min, max));
   return value;
-}
-
-asio::ip::address parse_address(std::string_view text) {
-  std::error_code ec;
-  const auto address = asio::ip::make_address(std::string(text), ec);
-  if (ec) bad(fmt::format("invalid IP address '{}'", text));
-  return address;
 }
 
 std::vector<std::string_view> split(std::string_view text, char separator) {
@@ -51,14 +46,9 @@ TapVpn parse_vpn(std::string_view spec) {
     if (key == "tap") {
       out.tap_name = std::string(value);
     } else if (key == "address") {
-      const auto slash = value.find('/');
-      if (slash == std::string_view::npos)
-        bad(fmt::format("--vpn: address '{}' needs a prefix length, e.g. 10.20.30.41/24", value));
-      const auto address = parse_address(value.substr(0, slash));
-      if (!address.is_v4()) bad(fmt::format("--vpn: address '{}' is not IPv4", value));
-      out.vpn.address = address.to_v4();
-      out.vpn.prefix_length =
-          parse_number<unsigned>(value.substr(slash + 1), 1, 32, "prefix length");
+      const Cidr cidr = parse_cidr(value);
+      out.vpn.address = cidr.address;
+      out.vpn.prefix_length = cidr.prefix_length;
       has_address = true;
     } else if (key == "mtu") {
       out.vpn.mtu = parse_number<std::uint16_t>(value, 576, 1500, "MTU");
@@ -104,32 +94,10 @@ std::chrono::milliseconds parse_duration(std::string_view text, std::string_view
 
 }  // namespace
 
-asio::ip::tcp::endpoint parse_endpoint(std::string_view text,
-                                       const asio::ip::address& default_address) {
-  if (text.empty()) bad("empty address");
-  if (text.find_first_not_of("0123456789") == std::string_view::npos)
-    return {default_address, parse_number<std::uint16_t>(text, 0, 65535, "port")};
-  std::string_view host, port;
-  if (text.front() == '[') {
-    const auto close = text.find("]:");
-    if (close == std::string_view::npos) bad(fmt::format("invalid address '{}'", text));
-    host = text.substr(1, close - 1);
-    port = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos) bad(fmt::format("'{}' needs a port (ip:port)", text));
-    host = text.substr(0, colon);
-    port = text.substr(colon + 1);
-    if (host.find(':') != std::string_view::npos)
-      bad(fmt::format("write IPv6 addresses as [addr]:port, not '{}'", text));
-  }
-  return {parse_address(host), parse_number<std::uint16_t>(port, 0, 65535, "port")};
-}
-
 Options parse_options(const std::vector<std::string_view>& args) {
   Options options;
-  libproxy::TcpTimeouts timeouts;
-  std::size_t max_connections = libproxy::TcpGatewayConfig{}.max_connections;
+  auto& timeouts = options.timeouts;
+  auto& max_connections = options.max_connections;
   std::vector<std::string_view> gateway_specs;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto arg = args[i];
@@ -149,6 +117,18 @@ Options parse_options(const std::vector<std::string_view>& args) {
       timeouts.idle = parse_duration(value(), "--idle-timeout");
     } else if (arg == "--linger-timeout") {
       timeouts.linger = parse_duration(value(), "--linger-timeout");
+    } else if (arg == "--api") {
+      const auto endpoint = parse_endpoint(value(), asio::ip::address_v4::loopback());
+      options.api_host = endpoint.address().to_string();
+      options.api_port = endpoint.port();
+    } else if (arg == "--no-api") {
+      options.api = false;
+    } else if (arg == "--api-token") {
+      options.api_token = std::string(value());
+    } else if (arg == "--public-address") {
+      std::error_code ec;
+      options.public_address = asio::ip::make_address(std::string(value()), ec);
+      if (ec) bad("--public-address: invalid IP address");
     } else if (arg == "--max-connections") {
       max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
     } else {
@@ -179,6 +159,11 @@ Options:
   --idle-timeout T      Reset a connection idle for T (default 600).
   --linger-timeout T    Reset a half-closed connection idle for T (default 30).
   --max-connections N   Reset new clients of a gateway that has N open (default 16384).
+  --api ADDR:PORT       Serve the management API there (default 127.0.0.1:7466; port 0
+                        picks a free one). A non-loopback address needs --api-token.
+  --api-token TOKEN     Require "Authorization: Bearer TOKEN" (or GOLEM_PROXY_API_TOKEN).
+  --no-api              Serve no management API.
+  --public-address IP   Where a gateway given as a bare port binds (default 0.0.0.0).
         T is in seconds, or in milliseconds with an "ms" suffix (e.g. 500ms).
   -h, --help            Show this text.
 
@@ -186,7 +171,9 @@ Example:
   golem-proxyd --vpn demo,tap=gp0,address=10.20.30.41/24 \
                --gateway tcp:8080=demo,10.20.30.40:80
 
-SIGINT or SIGTERM stops the daemon; it closes every socket and prints its counters.
+VPNs that first appear in a Gateway API call are joined over a new TAP device, named in the
+gateway's "vpnLink" field. SIGINT or SIGTERM stops the daemon; it closes every socket and prints
+its counters.
 )";
 }
 

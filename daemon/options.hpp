@@ -18,15 +18,18 @@ struct TapVpn {
 struct Options {
   std::vector<TapVpn> vpns;
   std::vector<libproxy::TcpGatewayConfig> gateways;
+  libproxy::TcpTimeouts timeouts;  ///< for every gateway, the API's too
+  std::size_t max_connections = libproxy::TcpGatewayConfig{}.max_connections;
+  std::string api_host = "127.0.0.1";
+  int api_port = 7466;
+  bool api = true;
+  std::string api_token;  ///< also from GOLEM_PROXY_API_TOKEN
+  asio::ip::address public_address = asio::ip::address_v4::any();
   bool help = false;
 };
 
 /// Parses argv; throws std::invalid_argument with a message for the user on bad input.
 Options parse_options(const std::vector<std::string_view>& args);
-
-/// "ip:port", "[ipv6]:port" or a bare port (bound on `default_address`).
-asio::ip::tcp::endpoint parse_endpoint(std::string_view text,
-                                       const asio::ip::address& default_address);
 
 /// The --help text.
 std::string usage();

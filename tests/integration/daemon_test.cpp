@@ -1,14 +1,13 @@
 // golem-proxyd as a user runs it: a subprocess with a VPN and a gateway from its command line,
 // stopped by SIGTERM.
 #include "../support/client.hpp"
+#include "../support/daemon_process.hpp"
 #include "../support/io_thread.hpp"
 #include "../support/netns.hpp"
 #include "../support/service.hpp"
 
 #include <catch2/catch.hpp>
 
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,54 +16,6 @@
 using namespace testing;
 
 namespace {
-
-// A child process whose stdout we read line by line.
-class Daemon {
-public:
-  explicit Daemon(const std::vector<std::string>& args) {
-    int out[2];
-    REQUIRE(pipe(out) == 0);
-    pid_ = fork();
-    REQUIRE(pid_ >= 0);
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      std::vector<char*> argv;
-      for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    close(out[1]);
-    stdout_ = fdopen(out[0], "r");
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-    if (stdout_ != nullptr) fclose(stdout_);
-  }
-  /// Reads stdout until a line starting with `prefix`; returns it ("" at EOF).
-  std::string wait_for_line(const std::string& prefix) {
-    char line[512];
-    while (std::fgets(line, sizeof line, stdout_) != nullptr)
-      if (std::string(line).rfind(prefix, 0) == 0) return line;
-    return "";
-  }
-  /// Sends `signal` and returns the exit status.
-  int stop(int signal) {
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
-private:
-  pid_t pid_ = -1;
-  FILE* stdout_ = nullptr;
-};
 
 // A port that nothing on 127.0.0.1 holds right now (not even a TIME_WAIT socket), picked by
 // the kernel.
@@ -81,8 +32,9 @@ TEST_CASE("golem-proxyd forwards a gateway from its command line and stops clean
   Netns node("daemon");
   const std::string tap = "gpt" + std::to_string(getpid() % 100000);
   const unsigned short port = free_port();
-  Daemon daemon({GOLEM_PROXYD_PATH, "--vpn", "test,tap=" + tap + ",address=10.20.30.41/24",
-                 "--gateway", "tcp:127.0.0.1:" + std::to_string(port) + "=test,10.20.30.40:7000"});
+  DaemonProcess daemon({GOLEM_PROXYD_PATH, "--api", "127.0.0.1:0", "--vpn",
+                        "test,tap=" + tap + ",address=10.20.30.41/24", "--gateway",
+                        "tcp:127.0.0.1:" + std::to_string(port) + "=test,10.20.30.40:7000"});
   REQUIRE(daemon.wait_for_line("ready") == "ready\n");
   node.adopt_link(tap, "10.20.30.40/24");
   Service service(node, 7000, banner_then_echo("hello"));

@@ -1,3 +1,4 @@
+#include "endpoint.hpp"
 #include "options.hpp"
 
 #include <catch2/catch.hpp>

@@ -1,0 +1,149 @@
+#include "gateway_service.hpp"
+
+#include <libproxy/error.hpp>
+
+#include <fmt/format.h>
+#include <asio/error.hpp>
+
+#include <cerrno>
+
+namespace proxyd {
+namespace {
+
+// The errno behind a socket error (Asio reports them in its own category), or 0.
+int socket_errno(const std::error_code& ec) {
+  const bool system = ec.category() == asio::error::get_system_category() ||
+                      ec.category() == std::system_category();
+  return system ? ec.value() : 0;
+}
+
+ApiError not_found(Protocol protocol, const asio::ip::tcp::endpoint& address) {
+  return {404, "not_found",
+          fmt::format("no gateway on {}/{}", to_string(protocol), to_string(address))};
+}
+
+}  // namespace
+
+const char* to_string(Protocol protocol) { return protocol == Protocol::tcp ? "tcp" : "udp"; }
+
+GatewayService::GatewayService(libproxy::Proxy& proxy, LinkFactory make_link,
+                               libproxy::TcpTimeouts timeouts, std::size_t max_connections)
+    : proxy_(proxy),
+      make_link_(std::move(make_link)),
+      timeouts_(timeouts),
+      max_connections_(max_connections) {}
+
+void GatewayService::adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name) {
+  vpns_[vpn.id] = Vpn{vpn, link_name, true, 0};
+}
+
+std::optional<ApiError> GatewayService::join_vpn(const GatewayEntry& entry, bool& joined) {
+  joined = false;
+  const auto it = vpns_.find(entry.vpn_id);
+  if (it != vpns_.end()) {
+    const Cidr known{it->second.config.address, it->second.config.prefix_length};
+    if (entry.local_addr && *entry.local_addr != known)
+      return ApiError{409, "vpn_address_mismatch",
+                      fmt::format("the proxy is {} in VPN {}, not {}", to_string(known),
+                                  entry.vpn_id, to_string(*entry.local_addr))};
+    return std::nullopt;
+  }
+  if (!entry.local_addr)
+    return ApiError{400, "bad_field",
+                    fmt::format("VPN {} is new to the proxy: localAddr (the proxy's address in "
+                                "it, as CIDR) is required",
+                                entry.vpn_id)};
+  libproxy::VpnConfig config;
+  config.id = entry.vpn_id;
+  config.address = entry.local_addr->address;
+  config.prefix_length = entry.local_addr->prefix_length;
+  std::string link_name;
+  std::error_code ec;
+  auto link = make_link_(entry.vpn_id, link_name, ec);
+  if (!link)
+    return ApiError{500, "vpn_link_failed",
+                    fmt::format("cannot open a link for VPN {}: {}", entry.vpn_id, ec.message())};
+  if (auto error = proxy_.add_vpn(config, std::move(link)))
+    return ApiError{400, "bad_field",
+                    fmt::format("cannot join VPN {}: {}", entry.vpn_id, error.message())};
+  vpns_[entry.vpn_id] = Vpn{config, link_name, false, 0};
+  joined = true;
+  return std::nullopt;
+}
+
+void GatewayService::release_vpn(const std::string& vpn_id) {
+  const auto it = vpns_.find(vpn_id);
+  if (it == vpns_.end() || it->second.from_command_line || it->second.gateways > 0) return;
+  proxy_.remove_vpn(vpn_id);
+  vpns_.erase(it);
+}
+
+Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::endpoint& address,
+                                     GatewayEntry entry) {
+  if (protocol == Protocol::udp)
+    return ApiError{501, "not_implemented", "UDP gateways are not implemented yet"};
+  if (gateways_.count({protocol, address}) != 0)
+    return ApiError{
+        409, "gateway_exists",
+        fmt::format("a gateway already listens on {}/{}", to_string(protocol), to_string(address))};
+  bool joined = false;
+  if (auto error = join_vpn(entry, joined)) return *error;
+
+  libproxy::TcpGatewayConfig config;
+  config.listen = address;
+  config.vpn_id = entry.vpn_id;
+  config.service = entry.remote_addr;
+  config.timeouts = timeouts_;
+  config.max_connections = max_connections_;
+  auto added = proxy_.add_tcp_gateway(config);
+  if (!added) {
+    if (joined) release_vpn(entry.vpn_id);  // an error changes nothing
+    const auto ec = added.error();
+    const int error = socket_errno(ec);
+    if (ec == libproxy::errc::gateway_exists || error == EADDRINUSE)
+      return ApiError{409, "address_in_use",
+                      fmt::format("{} is in use: {}", to_string(address), ec.message())};
+    if (error == EADDRNOTAVAIL)
+      return ApiError{400, "bad_address",
+                      fmt::format("{} is not an address of this machine", to_string(address))};
+    if (error == EACCES)
+      return ApiError{403, "forbidden",
+                      fmt::format("not allowed to bind {}: {}", to_string(address), ec.message())};
+    if (ec == libproxy::errc::invalid_gateway_config)
+      return ApiError{400, "bad_field", "remoteAddr must be an IPv4 address and a non-zero port"};
+    return ApiError{500, "internal", fmt::format("cannot open the gateway: {}", ec.message())};
+  }
+  auto& vpn = vpns_.at(entry.vpn_id);
+  ++vpn.gateways;
+  entry.local_addr = Cidr{vpn.config.address, vpn.config.prefix_length};
+  Gateway gateway{protocol, address, std::move(entry), vpn.link};
+  gateways_.emplace(Key{protocol, address}, gateway);
+  return gateway;
+}
+
+Outcome<Gateway> GatewayService::get(Protocol protocol,
+                                     const asio::ip::tcp::endpoint& address) const {
+  const auto it = gateways_.find({protocol, address});
+  if (it == gateways_.end()) return not_found(protocol, address);
+  return it->second;
+}
+
+std::vector<Gateway> GatewayService::list() const {
+  std::vector<Gateway> out;
+  for (const auto& [key, gateway] : gateways_) out.push_back(gateway);
+  return out;
+}
+
+std::optional<ApiError> GatewayService::remove(Protocol protocol,
+                                               const asio::ip::tcp::endpoint& address) {
+  const auto it = gateways_.find({protocol, address});
+  if (it == gateways_.end()) return not_found(protocol, address);
+  proxy_.remove_tcp_gateway(address);
+  const std::string vpn_id = it->second.entry.vpn_id;
+  gateways_.erase(it);
+  --vpns_.at(vpn_id).gateways;
+  release_vpn(vpn_id);
+  return std::nullopt;
+}
+
+}  // namespace proxyd

@@ -1,0 +1,90 @@
+// GatewayService: the Gateway API's model, on the io thread. It keeps each gateway's Entry,
+// joins a VPN when its first gateway arrives (creating the VPN's link) and leaves it when its
+// last API gateway goes, and maps every failure to an API error that changed nothing.
+#pragma once
+
+#include "endpoint.hpp"
+
+#include <libproxy/proxy.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace proxyd {
+
+enum class Protocol { tcp, udp };
+const char* to_string(Protocol protocol);
+
+/// A failed API call: HTTP status, a stable machine-readable code, and a message for people.
+struct ApiError {
+  int status;
+  std::string code;
+  std::string message;
+};
+
+template <class T>
+using Outcome = std::variant<T, ApiError>;
+
+/// What the Net Runtime gives for a gateway (GAP-22's Entry, plus the proxy's own address in
+/// the VPN, which it needs to join the VPN).
+struct GatewayEntry {
+  std::string requestor_id;
+  std::string activity_id;
+  std::string vpn_id;
+  std::string remote_id;                ///< the service provider's node id
+  asio::ip::tcp::endpoint remote_addr;  ///< the service inside the VPN
+  std::optional<Cidr> local_addr;       ///< required when the VPN is new to the proxy
+};
+
+/// A gateway as the API reports it.
+struct Gateway {
+  Protocol protocol;
+  asio::ip::tcp::endpoint address;  ///< where it listens
+  GatewayEntry entry;               ///< local_addr always set
+  std::string vpn_link;             ///< the VPN's link (e.g. its TAP device)
+};
+
+class GatewayService {
+public:
+  /// Opens the link of a VPN the proxy joins; sets `name` to something a person can find it by.
+  using LinkFactory = std::function<std::unique_ptr<libproxy::VpnLink>(
+      const std::string& vpn_id, std::string& name, std::error_code& ec)>;
+
+  GatewayService(libproxy::Proxy& proxy, LinkFactory make_link, libproxy::TcpTimeouts timeouts,
+                 std::size_t max_connections);
+
+  /// A VPN joined from the command line: kept for the daemon's lifetime.
+  void adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name);
+
+  Outcome<Gateway> add(Protocol protocol, const asio::ip::tcp::endpoint& address,
+                       GatewayEntry entry);
+  Outcome<Gateway> get(Protocol protocol, const asio::ip::tcp::endpoint& address) const;
+  std::vector<Gateway> list() const;
+  std::optional<ApiError> remove(Protocol protocol, const asio::ip::tcp::endpoint& address);
+
+private:
+  struct Vpn {
+    libproxy::VpnConfig config;
+    std::string link;
+    bool from_command_line = false;
+    std::size_t gateways = 0;
+  };
+  using Key = std::pair<Protocol, asio::ip::tcp::endpoint>;
+
+  std::optional<ApiError> join_vpn(const GatewayEntry& entry, bool& joined);
+  void release_vpn(const std::string& vpn_id);
+
+  libproxy::Proxy& proxy_;
+  LinkFactory make_link_;
+  libproxy::TcpTimeouts timeouts_;
+  std::size_t max_connections_;
+  std::map<std::string, Vpn> vpns_;
+  std::map<Key, Gateway> gateways_;
+};
+
+}  // namespace proxyd

@@ -1,0 +1,296 @@
+#include "management_server.hpp"
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+#include <asio/post.hpp>
+
+#include <chrono>
+#include <future>
+
+namespace proxyd {
+namespace {
+
+using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+
+constexpr const char* json_type = "application/json";
+// How long a handler waits for the io thread before answering 503.
+constexpr auto io_timeout = std::chrono::seconds(10);
+
+void send_error(httplib::Response& res, const ApiError& error) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  w.StartObject();
+  w.Key("error");
+  w.StartObject();
+  w.Key("code");
+  w.String(error.code.c_str());
+  w.Key("message");
+  w.String(error.message.c_str());
+  w.EndObject();
+  w.EndObject();
+  res.status = error.status;
+  res.set_content(buffer.GetString(), json_type);
+}
+
+template <class Fill>
+void send_json(httplib::Response& res, int status, Fill&& fill) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  fill(w);
+  res.status = status;
+  res.set_content(buffer.GetString(), json_type);
+}
+
+void write_gateway(Writer& w, const Gateway& g) {
+  w.StartObject();
+  w.Key("protocol");
+  w.String(to_string(g.protocol));
+  w.Key("address");
+  w.String(to_string(g.address).c_str());
+  w.Key("requestorId");
+  w.String(g.entry.requestor_id.c_str());
+  w.Key("activityId");
+  w.String(g.entry.activity_id.c_str());
+  w.Key("vpnId");
+  w.String(g.entry.vpn_id.c_str());
+  w.Key("remoteId");
+  w.String(g.entry.remote_id.c_str());
+  w.Key("remoteAddr");
+  w.String(to_string(g.entry.remote_addr).c_str());
+  w.Key("localAddr");
+  w.String(g.entry.local_addr ? to_string(*g.entry.local_addr).c_str() : "");
+  w.Key("vpnLink");
+  w.String(g.vpn_link.c_str());
+  w.EndObject();
+}
+
+// Runs f() on the io thread and waits for its value; nullopt if the io thread is too busy to
+// answer in time. f must own what it uses (it may run after the caller gave up).
+template <class F>
+auto on_io(asio::io_context& io, F f) -> std::optional<std::invoke_result_t<F&>> {
+  using R = std::invoke_result_t<F&>;
+  auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
+  auto result = task->get_future();
+  asio::post(io, [task] { (*task)(); });
+  if (result.wait_for(io_timeout) != std::future_status::ready) return std::nullopt;
+  return result.get();
+}
+
+const ApiError io_busy{503, "busy", "the proxy did not answer in time; try again"};
+
+std::optional<Protocol> parse_protocol(const std::string& text) {
+  if (text == "tcp") return Protocol::tcp;
+  if (text == "udp") return Protocol::udp;
+  return std::nullopt;
+}
+
+// {proto}/{addr} from the path; an error when either is malformed. Port 0 is refused.
+std::variant<std::pair<Protocol, asio::ip::tcp::endpoint>, ApiError> parse_target(
+    const httplib::Request& req, const ManagementOptions& options) {
+  const auto protocol = parse_protocol(req.matches[1]);
+  if (!protocol)
+    return ApiError{
+        400, "bad_protocol",
+        fmt::format("unknown protocol '{}' (expected tcp or udp)", req.matches[1].str())};
+  try {
+    const auto address = parse_endpoint(req.matches[2].str(), options.default_public_address);
+    if (address.port() == 0) return ApiError{400, "bad_address", "port 0 is not allowed"};
+    return std::pair{*protocol, address};
+  } catch (const std::invalid_argument& e) {
+    return ApiError{400, "bad_address", e.what()};
+  }
+}
+
+// A string member by its camelCase name or GAP-22's capitalised one.
+const rapidjson::Value* member(const rapidjson::Value& object, const char* camel) {
+  std::string capitalised = camel;
+  capitalised[0] = static_cast<char>(std::toupper(capitalised[0]));
+  for (const auto& name : {std::string(camel), capitalised}) {
+    const auto it = object.FindMember(name.c_str());
+    if (it != object.MemberEnd()) return &it->value;
+  }
+  return nullptr;
+}
+
+std::variant<GatewayEntry, ApiError> parse_entry(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError()) return ApiError{400, "bad_json", "the body is not valid JSON"};
+  if (!doc.IsObject()) return ApiError{400, "bad_json", "the body must be a JSON object"};
+  GatewayEntry entry;
+  for (auto [name, target] :
+       {std::pair{"requestorId", &entry.requestor_id}, std::pair{"activityId", &entry.activity_id},
+        std::pair{"vpnId", &entry.vpn_id}, std::pair{"remoteId", &entry.remote_id}}) {
+    const auto* value = member(doc, name);
+    if (value == nullptr || !value->IsString() || value->GetStringLength() == 0 ||
+        value->GetStringLength() > 256)
+      return ApiError{400, "bad_field",
+                      fmt::format("{} must be a non-empty string of at most 256 bytes", name)};
+    *target = value->GetString();
+  }
+  if (entry.vpn_id.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+          "-_.") != std::string::npos)
+    return ApiError{400, "bad_field", "vpnId may hold letters, digits, '-', '_' and '.' only"};
+  const auto* remote = member(doc, "remoteAddr");
+  if (remote == nullptr || !remote->IsString())
+    return ApiError{400, "bad_field", "remoteAddr must be a string IPV4:PORT"};
+  try {
+    entry.remote_addr = parse_endpoint(remote->GetString(), asio::ip::address_v4::any());
+  } catch (const std::invalid_argument& e) {
+    return ApiError{400, "bad_field", fmt::format("remoteAddr: {}", e.what())};
+  }
+  if (!entry.remote_addr.address().is_v4() || entry.remote_addr.address().is_unspecified() ||
+      entry.remote_addr.port() == 0)
+    return ApiError{400, "bad_field", "remoteAddr must be IPV4:PORT with a non-zero port"};
+  if (const auto* local = member(doc, "localAddr"); local != nullptr && !local->IsNull()) {
+    if (!local->IsString())
+      return ApiError{400, "bad_field", "localAddr must be a string A.B.C.D/LEN"};
+    try {
+      entry.local_addr = parse_cidr(local->GetString());
+    } catch (const std::invalid_argument& e) {
+      return ApiError{400, "bad_field", fmt::format("localAddr: {}", e.what())};
+    }
+  }
+  return entry;
+}
+
+bool is_json(const httplib::Request& req) {
+  const auto type = req.get_header_value("Content-Type");
+  return type == json_type || type.rfind(std::string(json_type) + ";", 0) == 0;
+}
+
+}  // namespace
+
+ManagementServer::ManagementServer(asio::io_context& io, GatewayService& gateways,
+                                   ManagementOptions options)
+    : io_(io),
+      gateways_(gateways),
+      options_(std::move(options)),
+      server_(std::make_unique<httplib::Server>()) {}
+
+ManagementServer::~ManagementServer() { stop(); }
+
+bool ManagementServer::start(std::string& error) {
+  std::error_code ec;
+  const auto host = asio::ip::make_address(options_.host, ec);
+  if (ec) {
+    error = fmt::format("invalid API address '{}'", options_.host);
+    return false;
+  }
+  if (!host.is_loopback() && options_.token.empty()) {
+    error = fmt::format("refusing to serve the API on {} without a bearer token (--api-token)",
+                        options_.host);
+    return false;
+  }
+  add_routes();
+  const bool bound = options_.port == 0
+                         ? (port_ = server_->bind_to_any_port(options_.host)) > 0
+                         : server_->bind_to_port(options_.host, port_ = options_.port);
+  if (!bound) {
+    error = fmt::format("cannot bind the API to {}:{}", options_.host, options_.port);
+    return false;
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return true;
+}
+
+void ManagementServer::stop() {
+  if (thread_.joinable()) {
+    server_->stop();
+    thread_.join();
+  }
+}
+
+void ManagementServer::add_routes() {
+  auto& s = *server_;
+  s.new_task_queue = [] { return new httplib::ThreadPool(4); };
+  s.set_payload_max_length(options_.max_body_bytes);
+
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!options_.token.empty() &&
+        req.get_header_value("Authorization") != "Bearer " + options_.token) {
+      send_error(res, {401, "unauthorized", "a valid 'Authorization: Bearer <token>' is required"});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if ((req.method == "POST" || req.method == "PUT") && !req.body.empty() && !is_json(req)) {
+      send_error(res, {415, "unsupported_media_type", "the body must be application/json"});
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Whatever httplib answers by itself (no route, body too large) gets a JSON error too.
+  s.set_error_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!res.body.empty()) return;
+    if (res.status == 413)
+      send_error(res, {413, "body_too_large",
+                       fmt::format("the body is over {} bytes", options_.max_body_bytes)});
+    else if (res.status == 404)
+      send_error(res, {404, "not_found", fmt::format("no route {} {}", req.method, req.path)});
+    else
+      send_error(res, {res.status, "error", fmt::format("HTTP status {}", res.status)});
+  });
+  s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+    send_error(res, {500, "internal", "internal error"});
+  });
+
+  // ---- Gateway API ---------------------------------------------------------------------------
+  s.Get(R"(/gateway-api/v1/?)", [this](const httplib::Request&, httplib::Response& res) {
+    const auto gateways = on_io(io_, [g = &gateways_] { return g->list(); });
+    if (!gateways) return send_error(res, io_busy);
+    send_json(res, 200, [&](Writer& w) {
+      w.StartObject();
+      for (const auto& g : *gateways) {
+        w.Key(fmt::format("{}/{}", to_string(g.protocol), to_string(g.address)).c_str());
+        w.StartArray();
+        write_gateway(w, g);
+        w.EndArray();
+      }
+      w.EndObject();
+    });
+  });
+
+  const char* item = R"(/gateway-api/v1/([^/]+)/([^/]+))";
+  s.Post(item, [this](const httplib::Request& req, httplib::Response& res) {
+    auto target = parse_target(req, options_);
+    if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
+    if (!is_json(req))
+      return send_error(res, {415, "unsupported_media_type", "the body must be application/json"});
+    auto entry = parse_entry(req.body);
+    if (auto* error = std::get_if<ApiError>(&entry)) return send_error(res, *error);
+    const auto [protocol, address] = std::get<0>(target);
+    const auto added = on_io(
+        io_, [g = &gateways_, protocol = protocol, address = address,
+              entry = std::get<GatewayEntry>(entry)] { return g->add(protocol, address, entry); });
+    if (!added) return send_error(res, io_busy);
+    if (auto* error = std::get_if<ApiError>(&*added)) return send_error(res, *error);
+    send_json(res, 201, [&](Writer& w) { write_gateway(w, std::get<Gateway>(*added)); });
+  });
+  s.Get(item, [this](const httplib::Request& req, httplib::Response& res) {
+    auto target = parse_target(req, options_);
+    if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
+    const auto [protocol, address] = std::get<0>(target);
+    const auto found = on_io(io_, [g = &gateways_, protocol = protocol, address = address] {
+      return g->get(protocol, address);
+    });
+    if (!found) return send_error(res, io_busy);
+    if (auto* error = std::get_if<ApiError>(&*found)) return send_error(res, *error);
+    send_json(res, 200, [&](Writer& w) { write_gateway(w, std::get<Gateway>(*found)); });
+  });
+  s.Delete(item, [this](const httplib::Request& req, httplib::Response& res) {
+    auto target = parse_target(req, options_);
+    if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
+    const auto [protocol, address] = std::get<0>(target);
+    const auto removed = on_io(io_, [g = &gateways_, protocol = protocol, address = address] {
+      return g->remove(protocol, address);
+    });
+    if (!removed) return send_error(res, io_busy);
+    if (*removed) return send_error(res, **removed);
+    res.status = 204;
+  });
+}
+
+}  // namespace proxyd

@@ -1,0 +1,56 @@
+// ManagementServer: the management REST API (GAP-22), served by cpp-httplib on its own thread.
+// Handlers parse and validate on that thread, then run the operation on the io thread (the
+// only one that touches the data plane) and wait for its value result.
+#pragma once
+
+#include "gateway_service.hpp"
+
+#include <asio/io_context.hpp>
+
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace proxyd {
+
+struct ManagementOptions {
+  std::string host = "127.0.0.1";
+  int port = 7466;  ///< the documented default; 0 picks a free port (tests)
+  /// When set, every request needs "Authorization: Bearer <token>". Required to bind an address
+  /// other than loopback.
+  std::string token;
+  std::size_t max_body_bytes = 64 * 1024;
+  /// Where a bare port in {addr} binds.
+  asio::ip::address default_public_address = asio::ip::address_v4::any();
+};
+
+class ManagementServer {
+public:
+  ManagementServer(asio::io_context& io, GatewayService& gateways, ManagementOptions options);
+  ~ManagementServer();
+  ManagementServer(const ManagementServer&) = delete;
+  ManagementServer& operator=(const ManagementServer&) = delete;
+
+  /// Binds and starts serving; false with `error` set if it cannot.
+  bool start(std::string& error);
+  /// The bound port.
+  int port() const { return port_; }
+  /// Stops serving and joins the server thread. Idempotent.
+  void stop();
+
+private:
+  void add_routes();
+
+  asio::io_context& io_;
+  GatewayService& gateways_;
+  ManagementOptions options_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+};
+
+}  // namespace proxyd

@@ -1,0 +1,246 @@
+// The Gateway API of a running golem-proxyd, through a real HTTP client.
+#include "../support/client.hpp"
+#include "../support/daemon_process.hpp"
+#include "../support/io_thread.hpp"
+#include "../support/netns.hpp"
+#include "../support/service.hpp"
+
+#include <httplib.h>
+#include <rapidjson/document.h>
+#include <asio/ip/tcp.hpp>
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace testing;
+
+namespace {
+
+constexpr unsigned short service_port = 7000;
+
+unsigned short free_port() {
+  asio::io_context io;
+  asio::ip::tcp::acceptor probe(io, {asio::ip::address_v4::loopback(), 0}, false);
+  return probe.local_endpoint().port();
+}
+
+rapidjson::Document parse(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  return doc;
+}
+
+std::string entry(const std::string& vpn_id, bool with_local_addr = true) {
+  std::string json = R"({"requestorId":"0xreq","activityId":"act-1","vpnId":")" + vpn_id +
+                     R"(","remoteId":"0xprov","remoteAddr":"10.20.30.40:7000")";
+  if (with_local_addr) json += R"(,"localAddr":"10.20.30.41/24")";
+  return json + "}";
+}
+
+// golem-proxyd with its API on a free loopback port, plus an HTTP client for it.
+struct ApiDaemon {
+  explicit ApiDaemon(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{GOLEM_PROXYD_PATH, "--api", "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    process = std::make_unique<DaemonProcess>(args);
+    port = api_port(*process);
+    REQUIRE(port > 0);
+    REQUIRE(process->wait_for_line("ready") == "ready\n");
+    http = std::make_unique<httplib::Client>("127.0.0.1", port);
+  }
+  httplib::Result post(const std::string& path, const std::string& body) {
+    return http->Post(path.c_str(), body, "application/json");
+  }
+  std::string list() { return http->Get("/gateway-api/v1/")->body; }
+
+  std::unique_ptr<DaemonProcess> process;
+  int port = 0;
+  std::unique_ptr<httplib::Client> http;
+};
+
+std::string error_code(const httplib::Result& result) {
+  const auto doc = parse(result->body);
+  if (!doc.IsObject() || !doc.HasMember("error")) return "(no JSON error: " + result->body + ")";
+  return doc["error"]["code"].GetString();
+}
+
+}  // namespace
+
+TEST_CASE("a gateway added through the API forwards into the VPN it joins, until removed") {
+  require_root_and_tap();
+  ApiDaemon api;
+  Netns node("api");
+  const auto port = free_port();
+  const std::string path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(port);
+
+  const auto added = api.post(path, entry("net-1"));
+  REQUIRE(added);
+  REQUIRE(added->status == 201);
+  const auto gateway = parse(added->body);
+  CHECK(std::string(gateway["vpnId"].GetString()) == "net-1");
+  CHECK(std::string(gateway["localAddr"].GetString()) == "10.20.30.41/24");
+  CHECK(std::string(gateway["remoteAddr"].GetString()) == "10.20.30.40:7000");
+  const std::string link = gateway["vpnLink"].GetString();
+
+  // The new VPN's TAP link goes into the node's namespace; a real service answers there.
+  node.adopt_link(link, "10.20.30.40/24");
+  Service service(node, service_port, echo);
+  Client client(port);
+  client.send_all("through the API");
+  CHECK(client.read_exact(15) == "through the API");
+
+  const auto got = api.http->Get(path.c_str());
+  REQUIRE(got);
+  CHECK(got->status == 200);
+  CHECK(std::string(parse(got->body)["requestorId"].GetString()) == "0xreq");
+  const auto all = parse(api.list());
+  REQUIRE(all.HasMember(("tcp/127.0.0.1:" + std::to_string(port)).c_str()));
+
+  const auto removed = api.http->Delete(path.c_str());
+  REQUIRE(removed);
+  CHECK(removed->status == 204);
+  std::uint8_t byte;
+  CHECK(client.read_some({&byte, 1}) == -ECONNRESET);  // its connections are reset
+  CHECK_THROWS(Client(port));                          // nothing listens there any more
+  CHECK_THROWS(sh("ip -n " + node.name() + " link show " + link));  // the VPN was left
+  CHECK(api.http->Get(path.c_str())->status == 404);
+  CHECK(api.list() == "{}");
+
+  // The address is free at once for a new gateway.
+  CHECK(api.post(path, entry("net-1"))->status == 201);
+}
+
+TEST_CASE("API errors answer with a JSON error and change nothing") {
+  require_root_and_tap();
+  const std::string tap = "gpe" + std::to_string(getpid() % 100000);
+  ApiDaemon api({"--vpn", "known,tap=" + tap + ",address=10.20.30.41/24"});
+  const auto port = free_port();
+  const std::string path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(port);
+  REQUIRE(api.post(path, entry("known", false))->status == 201);  // a known VPN: no localAddr
+  const std::string before = api.list();
+
+  // A port some other process holds.
+  asio::io_context io;
+  asio::ip::tcp::acceptor other(io, {asio::ip::address_v4::loopback(), 0});
+  const std::string taken =
+      "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(other.local_endpoint().port());
+
+  struct Case {
+    std::string method, path, body, content_type;
+    int status;
+    std::string code;
+  };
+  const std::string big(70 * 1024, ' ');
+  const std::vector<Case> cases = {
+      {"POST", path, entry("known"), "application/json", 409, "gateway_exists"},
+      {"POST", taken, entry("known"), "application/json", 409, "address_in_use"},
+      {"POST", "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(free_port()),
+       R"({"requestorId":"r","activityId":"a","vpnId":"known","remoteId":"p","remoteAddr":"10.20.30.40:7000","localAddr":"10.9.9.9/24"})",
+       "application/json", 409, "vpn_address_mismatch"},
+      {"POST", path, "{not json", "application/json", 400, "bad_json"},
+      {"POST", path, "[]", "application/json", 400, "bad_json"},
+      {"POST", path, R"({"requestorId":"r"})", "application/json", 400, "bad_field"},
+      {"POST", "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(free_port()),
+       R"({"requestorId":"r","activityId":"a","vpnId":"new","remoteId":"p","remoteAddr":"10.20.30.40:7000"})",
+       "application/json", 400, "bad_field"},  // a new VPN needs localAddr
+      {"POST", path,
+       R"({"requestorId":"r","activityId":"a","vpnId":"known","remoteId":"p","remoteAddr":"10.20.30.40:0"})",
+       "application/json", 400, "bad_field"},
+      {"POST", path,
+       R"({"requestorId":"r","activityId":"a","vpnId":"known","remoteId":"p","remoteAddr":"[fd00::1]:80"})",
+       "application/json", 400, "bad_field"},
+      {"POST", "/gateway-api/v1/sctp/127.0.0.1:9", entry("known"), "application/json", 400,
+       "bad_protocol"},
+      {"POST", "/gateway-api/v1/tcp/127.0.0.1:0", entry("known"), "application/json", 400,
+       "bad_address"},
+      {"POST", "/gateway-api/v1/tcp/127.0.0:80", entry("known"), "application/json", 400,
+       "bad_address"},
+      {"POST", "/gateway-api/v1/tcp/10.255.255.1:" + std::to_string(free_port()), entry("known"),
+       "application/json", 400, "bad_address"},  // not an address of this machine
+      {"POST", path, entry("known"), "text/plain", 415, "unsupported_media_type"},
+      {"POST", path, big, "application/json", 413, "body_too_large"},
+      {"POST", "/gateway-api/v1/udp/127.0.0.1:" + std::to_string(free_port()), entry("known"),
+       "application/json", 501, "not_implemented"},
+      {"GET", "/gateway-api/v1/tcp/127.0.0.1:1", "", "", 404, "not_found"},
+      {"DELETE", "/gateway-api/v1/tcp/127.0.0.1:1", "", "", 404, "not_found"},
+      {"GET", "/no/such/route", "", "", 404, "not_found"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.method << " " << c.path << " " << c.body.substr(0, 120));
+    httplib::Result result = c.method == "POST"
+                                 ? api.http->Post(c.path.c_str(), c.body, c.content_type.c_str())
+                             : c.method == "GET" ? api.http->Get(c.path.c_str())
+                                                 : api.http->Delete(c.path.c_str());
+    REQUIRE(result);
+    CHECK(result->status == c.status);
+    CHECK(error_code(result) == c.code);
+    CHECK(result->get_header_value("Content-Type") == "application/json");
+    CHECK(api.list() == before);
+  }
+}
+
+TEST_CASE("a bearer token guards the API and is required off loopback") {
+  require_root_and_tap();
+  ApiDaemon api({"--api-token", "s3cret"});
+  CHECK(api.http->Get("/gateway-api/v1/")->status == 401);
+  CHECK(error_code(api.http->Get("/gateway-api/v1/")) == "unauthorized");
+  CHECK(api.http->Get("/gateway-api/v1/", {{"Authorization", "Bearer wrong"}})->status == 401);
+  CHECK(api.http->Get("/gateway-api/v1/", {{"Authorization", "Bearer s3cret"}})->status == 200);
+
+  DaemonProcess open_api({GOLEM_PROXYD_PATH, "--api", "0.0.0.0:0"});
+  CHECK(open_api.wait_for_line("ready").empty());  // it refuses to start
+  const int status = open_api.wait();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+}
+
+TEST_CASE("concurrent API calls from many threads while traffic flows") {
+  require_root_and_tap();
+  ApiDaemon api;
+  Netns node("apiconc");
+  const auto port = free_port();
+  const auto added =
+      api.post("/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(port), entry("net-c"));
+  REQUIRE(added->status == 201);
+  node.adopt_link(parse(added->body)["vpnLink"].GetString(), "10.20.30.40/24");
+  Service service(node, service_port, echo);
+
+  std::atomic<bool> done{false};
+  std::atomic<long> echoed{0};
+  std::thread traffic([&] {
+    Client client(port);
+    std::vector<std::uint8_t> chunk(16 * 1024, 0x5a);
+    while (!done) {
+      client.send_all(chunk);
+      if (client.read_exact(chunk.size()).size() == chunk.size()) echoed += chunk.size();
+    }
+  });
+  std::atomic<int> failures{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t) {
+    callers.emplace_back([&] {
+      httplib::Client http("127.0.0.1", api.port);
+      for (int i = 0; i < 20; ++i) {
+        const std::string path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(free_port());
+        auto post = http.Post(path.c_str(), entry("net-c"), "application/json");
+        if (!post || post->status != 201) ++failures;
+        auto get = http.Get(path.c_str());
+        if (!get || get->status != 200) ++failures;
+        auto del = http.Delete(path.c_str());
+        if (!del || del->status != 204) ++failures;
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  done = true;
+  traffic.join();
+  CHECK(failures == 0);
+  CHECK(echoed > 0);
+  CHECK(parse(api.list()).MemberCount() == 1);  // only the gateway carrying traffic is left
+}

@@ -1,0 +1,36 @@
+// golem-proxyd as a child process whose stdout a test reads line by line.
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace testing {
+
+class DaemonProcess {
+public:
+  /// Starts args[0] with args; stdout comes to us, stderr stays the test's.
+  explicit DaemonProcess(const std::vector<std::string>& args);
+  /// Kills the process if it still runs.
+  ~DaemonProcess();
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  /// Reads stdout until a line starting with `prefix`; returns it ("" at EOF).
+  std::string wait_for_line(const std::string& prefix);
+  /// Sends `signal` and returns the wait status.
+  int stop(int signal);
+  /// Waits for the process to exit by itself; returns the wait status.
+  int wait();
+
+private:
+  pid_t pid_ = -1;
+  FILE* stdout_ = nullptr;
+};
+
+/// The management API's port from golem-proxyd's "api http://HOST:PORT" line; 0 if none.
+int api_port(DaemonProcess& daemon);
+
+}  // namespace testing
