@@ -1,5 +1,7 @@
 #include "gateway_service.hpp"
 
+#include "probe_service.hpp"
+
 #include <libproxy/error.hpp>
 
 #include <fmt/format.h>
@@ -95,7 +97,14 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   config.service = entry.remote_addr;
   config.timeouts = timeouts_;
   config.max_connections = max_connections_;
-  auto added = proxy_.add_tcp_gateway(config);
+  // A probe on that address hands its listening socket over: the port is never free between
+  // the probe and the gateway, and clients waiting in its backlog reach the service.
+  std::optional<libproxy::Result<libproxy::TcpGatewayInfo>> handed;
+  if (probes_ != nullptr && probes_->has(protocol, address))
+    probes_->hand_over(address, [&](asio::ip::tcp::acceptor& listening) {
+      handed = proxy_.add_tcp_gateway(config, listening);
+    });
+  auto added = handed ? std::move(*handed) : proxy_.add_tcp_gateway(config);
   if (!added) {
     if (joined) release_vpn(entry.vpn_id);  // an error changes nothing
     const auto ec = added.error();

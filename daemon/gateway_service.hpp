@@ -17,6 +17,8 @@
 
 namespace proxyd {
 
+class ProbeService;
+
 enum class Protocol { tcp, udp };
 const char* to_string(Protocol protocol);
 
@@ -60,6 +62,11 @@ public:
 
   /// A VPN joined from the command line: kept for the daemon's lifetime.
   void adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name);
+  /// Where add() finds probes to replace.
+  void set_probes(ProbeService* probes) { probes_ = probes; }
+  bool has(Protocol protocol, const asio::ip::tcp::endpoint& address) const {
+    return gateways_.count({protocol, address}) != 0;
+  }
 
   Outcome<Gateway> add(Protocol protocol, const asio::ip::tcp::endpoint& address,
                        GatewayEntry entry);
@@ -85,6 +92,7 @@ private:
   std::size_t max_connections_;
   std::map<std::string, Vpn> vpns_;
   std::map<Key, Gateway> gateways_;
+  ProbeService* probes_ = nullptr;
 };
 
 }  // namespace proxyd

@@ -53,6 +53,8 @@ int run(const proxyd::Options& options) {
         return open_tap_for(io, vpn_id, name, ec);
       },
       options.timeouts, options.max_connections);
+  proxyd::ProbeService probes(io);
+  gateways.set_probes(&probes);
 
   for (const auto& [vpn, tap_name] : options.vpns) {
     std::error_code ec;
@@ -87,7 +89,7 @@ int run(const proxyd::Options& options) {
     api_options.port = options.api_port;
     api_options.token = options.api_token;
     api_options.default_public_address = options.public_address;
-    api = std::make_unique<proxyd::ManagementServer>(io, gateways, api_options);
+    api = std::make_unique<proxyd::ManagementServer>(io, gateways, probes, api_options);
     std::string error;
     if (!api->start(error)) {
       fmt::print(stderr, "golem-proxyd: {}\n", error);

@@ -7,6 +7,7 @@
 #include <rapidjson/writer.h>
 #include <asio/post.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 
@@ -158,6 +159,71 @@ std::variant<GatewayEntry, ApiError> parse_entry(const std::string& body) {
   return entry;
 }
 
+void write_token(Writer& w, const ProbeToken& t) {
+  w.StartObject();
+  w.Key("requestorId");
+  w.String(t.requestor_id.c_str());
+  w.Key("token");
+  w.String(t.token.c_str());
+  w.Key("served");
+  w.Uint64(t.served);
+  w.Key("expiresInSeconds");
+  if (t.expires) {
+    const auto left = std::chrono::duration_cast<std::chrono::seconds>(
+        *t.expires - std::chrono::steady_clock::now());
+    w.Int64(std::max<std::int64_t>(0, left.count()));
+  } else {
+    w.Null();
+  }
+  w.EndObject();
+}
+
+void write_tokens(Writer& w, const std::vector<ProbeToken>& tokens) {
+  w.StartArray();
+  for (const auto& t : tokens) write_token(w, t);
+  w.EndArray();
+}
+
+void write_probe(Writer& w, const ProbeView& p) {
+  w.StartObject();
+  w.Key("protocol");
+  w.String(to_string(p.protocol));
+  w.Key("address");
+  w.String(to_string(p.address).c_str());
+  w.Key("tokens");
+  write_tokens(w, p.tokens);
+  w.EndObject();
+}
+
+// Printable ASCII without spaces, 1..max bytes: requestor ids travel in URLs and datagrams.
+bool valid_id(const std::string& text, std::size_t max) {
+  return !text.empty() && text.size() <= max &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
+std::variant<ProbeToken, ApiError> parse_probe_token(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str(), body.size());
+  if (doc.HasParseError()) return ApiError{400, "bad_json", "the body is not valid JSON"};
+  if (!doc.IsObject()) return ApiError{400, "bad_json", "the body must be a JSON object"};
+  ProbeToken token;
+  const auto* requestor = member(doc, "requestorId");
+  if (requestor == nullptr || !requestor->IsString() ||
+      !valid_id(token.requestor_id = requestor->GetString(), 256))
+    return ApiError{400, "bad_field",
+                    "requestorId must be 1..256 printable ASCII characters without spaces"};
+  const auto* value = member(doc, "token");
+  if (value == nullptr || !value->IsString() || !valid_id(token.token = value->GetString(), 512))
+    return ApiError{400, "bad_field",
+                    "token must be 1..512 printable ASCII characters without spaces"};
+  if (const auto* ttl = member(doc, "ttl"); ttl != nullptr && !ttl->IsNull()) {
+    if (!ttl->IsInt64() || ttl->GetInt64() < 1 || ttl->GetInt64() > 7 * 24 * 3600)
+      return ApiError{400, "bad_field", "ttl must be a whole number of seconds, 1..604800"};
+    token.expires = std::chrono::steady_clock::now() + std::chrono::seconds(ttl->GetInt64());
+  }
+  return token;
+}
+
 bool is_json(const httplib::Request& req) {
   const auto type = req.get_header_value("Content-Type");
   return type == json_type || type.rfind(std::string(json_type) + ";", 0) == 0;
@@ -166,9 +232,10 @@ bool is_json(const httplib::Request& req) {
 }  // namespace
 
 ManagementServer::ManagementServer(asio::io_context& io, GatewayService& gateways,
-                                   ManagementOptions options)
+                                   ProbeService& probes, ManagementOptions options)
     : io_(io),
       gateways_(gateways),
+      probes_(probes),
       options_(std::move(options)),
       server_(std::make_unique<httplib::Server>()) {}
 
@@ -237,7 +304,12 @@ void ManagementServer::add_routes() {
     send_error(res, {500, "internal", "internal error"});
   });
 
-  // ---- Gateway API ---------------------------------------------------------------------------
+  add_gateway_routes();
+  add_probe_routes();
+}
+
+void ManagementServer::add_gateway_routes() {
+  auto& s = *server_;
   s.Get(R"(/gateway-api/v1/?)", [this](const httplib::Request&, httplib::Response& res) {
     const auto gateways = on_io(io_, [g = &gateways_] { return g->list(); });
     if (!gateways) return send_error(res, io_busy);
@@ -291,6 +363,89 @@ void ManagementServer::add_routes() {
     if (*removed) return send_error(res, **removed);
     res.status = 204;
   });
+}
+
+}  // namespace proxyd
+
+namespace proxyd {
+
+void ManagementServer::add_probe_routes() {
+  auto& s = *server_;
+  s.Get(R"(/probe-api/v1/?)", [this](const httplib::Request&, httplib::Response& res) {
+    const auto probes = on_io(io_, [p = &probes_] { return p->list(); });
+    if (!probes) return send_error(res, io_busy);
+    send_json(res, 200, [&](Writer& w) {
+      w.StartArray();
+      for (const auto& probe : *probes) write_probe(w, probe);
+      w.EndArray();
+    });
+  });
+
+  const char* item = R"(/probe-api/v1/([^/]+)/([^/]+))";
+  s.Put(item, [this](const httplib::Request& req, httplib::Response& res) {
+    auto target = parse_target(req, options_);
+    if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
+    if (!is_json(req))
+      return send_error(res, {415, "unsupported_media_type", "the body must be application/json"});
+    auto token = parse_probe_token(req.body);
+    if (auto* error = std::get_if<ApiError>(&token)) return send_error(res, *error);
+    const auto [protocol, address] = std::get<0>(target);
+    const auto put = on_io(io_, [p = &probes_, g = &gateways_, protocol = protocol,
+                                 address = address, token = std::get<ProbeToken>(token)] {
+      bool created = false;
+      auto outcome = p->put(protocol, address, token, g->has(protocol, address), created);
+      return std::pair{std::move(outcome), created};
+    });
+    if (!put) return send_error(res, io_busy);
+    if (auto* error = std::get_if<ApiError>(&put->first)) return send_error(res, *error);
+    send_json(res, put->second ? 201 : 200,
+              [&](Writer& w) { write_probe(w, std::get<ProbeView>(put->first)); });
+  });
+  s.Get(item, [this](const httplib::Request& req, httplib::Response& res) {
+    auto target = parse_target(req, options_);
+    if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
+    const auto [protocol, address] = std::get<0>(target);
+    const auto found = on_io(io_, [p = &probes_, protocol = protocol, address = address] {
+      return p->get(protocol, address);
+    });
+    if (!found) return send_error(res, io_busy);
+    if (auto* error = std::get_if<ApiError>(&*found)) return send_error(res, *error);
+    send_json(res, 200, [&](Writer& w) { write_tokens(w, std::get<ProbeView>(*found).tokens); });
+  });
+
+  const char* by_requestor = R"(/probe-api/v1/([^/]+)/([^/]+)/([^/]+))";
+  s.Get(by_requestor, [this](const httplib::Request& req, httplib::Response& res) {
+    auto target = parse_target(req, options_);
+    if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
+    const auto [protocol, address] = std::get<0>(target);
+    const auto found = on_io(
+        io_, [p = &probes_, protocol = protocol, address = address,
+              requestor = req.matches[3].str()] { return p->token(protocol, address, requestor); });
+    if (!found) return send_error(res, io_busy);
+    if (auto* error = std::get_if<ApiError>(&*found)) return send_error(res, *error);
+    send_json(res, 200, [&](Writer& w) { write_token(w, std::get<ProbeToken>(*found)); });
+  });
+
+  const auto remove = [this](const httplib::Request& req, httplib::Response& res,
+                             std::optional<std::string> token) {
+    auto target = parse_target(req, options_);
+    if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
+    const auto [protocol, address] = std::get<0>(target);
+    const auto removed = on_io(io_, [p = &probes_, protocol = protocol, address = address,
+                                     requestor = req.matches[3].str(), token] {
+      return p->remove(protocol, address, requestor, token);
+    });
+    if (!removed) return send_error(res, io_busy);
+    if (*removed) return send_error(res, **removed);
+    res.status = 204;
+  };
+  s.Delete(by_requestor, [remove](const httplib::Request& req, httplib::Response& res) {
+    remove(req, res, std::nullopt);
+  });
+  s.Delete(R"(/probe-api/v1/([^/]+)/([^/]+)/([^/]+)/([^/]+))",
+           [remove](const httplib::Request& req, httplib::Response& res) {
+             remove(req, res, req.matches[4].str());
+           });
 }
 
 }  // namespace proxyd

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "gateway_service.hpp"
+#include "probe_service.hpp"
 
 #include <asio/io_context.hpp>
 
@@ -30,7 +31,8 @@ struct ManagementOptions {
 
 class ManagementServer {
 public:
-  ManagementServer(asio::io_context& io, GatewayService& gateways, ManagementOptions options);
+  ManagementServer(asio::io_context& io, GatewayService& gateways, ProbeService& probes,
+                   ManagementOptions options);
   ~ManagementServer();
   ManagementServer(const ManagementServer&) = delete;
   ManagementServer& operator=(const ManagementServer&) = delete;
@@ -44,9 +46,12 @@ public:
 
 private:
   void add_routes();
+  void add_gateway_routes();
+  void add_probe_routes();
 
   asio::io_context& io_;
   GatewayService& gateways_;
+  ProbeService& probes_;
   ManagementOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

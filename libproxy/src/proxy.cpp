@@ -51,6 +51,12 @@ std::error_code Proxy::remove_vpn(const std::string& vpn_id) {
 }
 
 Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config) {
+  asio::ip::tcp::acceptor none(impl_->io);
+  return add_tcp_gateway(config, none);
+}
+
+Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config,
+                                              asio::ip::tcp::acceptor& listening) {
   auto* vpn = impl_->find_vpn(config.vpn_id);
   if (vpn == nullptr) return make_error_code(errc::unknown_vpn);
   const auto& service = config.service.address();
@@ -61,7 +67,8 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config) {
     for (const auto& gateway : impl_->gateways)
       if (gateway->bound() == config.listen) return make_error_code(errc::gateway_exists);
   }
-  auto gateway = proxy::TcpForwarder::start(impl_->io, *vpn, config, impl_->tcp, impl_->scratch);
+  auto gateway =
+      proxy::TcpForwarder::start(impl_->io, *vpn, config, impl_->tcp, impl_->scratch, listening);
   if (!gateway) return gateway.error();
   impl_->gateways.push_back(*gateway);
   return TcpGatewayInfo{config, (*gateway)->bound()};

@@ -42,6 +42,11 @@ public:
 
   /// Binds a public TCP socket and forwards every connection to it into the VPN.
   Result<TcpGatewayInfo> add_tcp_gateway(const TcpGatewayConfig& config);
+  /// The same on `listening`, a socket already bound to config.listen and listening (say, a
+  /// probe's): the port never becomes free, and connections waiting in its backlog are
+  /// forwarded. On failure `listening` is left as it was.
+  Result<TcpGatewayInfo> add_tcp_gateway(const TcpGatewayConfig& config,
+                                         asio::ip::tcp::acceptor& listening);
   /// Stops accepting on `listen`, resets its connections and frees the port at once.
   std::error_code remove_tcp_gateway(const asio::ip::tcp::endpoint& listen);
   /// Every gateway, in the order they were added.

@@ -4,19 +4,23 @@
 
 namespace libproxy::proxy {
 
-Result<std::shared_ptr<TcpForwarder>> TcpForwarder::start(asio::io_context& io,
-                                                          stack::VpnInterface& vpn,
-                                                          const TcpGatewayConfig& config,
-                                                          TcpCounters& counters,
-                                                          std::span<std::uint8_t> scratch) {
+Result<std::shared_ptr<TcpForwarder>> TcpForwarder::start(
+    asio::io_context& io, stack::VpnInterface& vpn, const TcpGatewayConfig& config,
+    TcpCounters& counters, std::span<std::uint8_t> scratch, asio::ip::tcp::acceptor& listening) {
   auto forwarder = std::make_shared<TcpForwarder>(io, vpn, config, counters, scratch);
   auto& acceptor = forwarder->acceptor_;
   std::error_code ec;
-  acceptor.open(config.listen.protocol(), ec);
-  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) acceptor.bind(config.listen, ec);
-  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (!ec) forwarder->bound_ = acceptor.local_endpoint(ec);
+  if (listening.is_open()) {
+    forwarder->bound_ = listening.local_endpoint(ec);
+    if (ec) return ec;
+    acceptor = std::move(listening);
+  } else {
+    acceptor.open(config.listen.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(config.listen, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (!ec) forwarder->bound_ = acceptor.local_endpoint(ec);
+  }
   if (ec) return ec;
   forwarder->accept();
   return forwarder;

@@ -17,11 +17,13 @@ namespace libproxy::proxy {
 
 class TcpForwarder final : public std::enable_shared_from_this<TcpForwarder> {
 public:
-  /// Binds and listens on config.listen, and starts accepting.
+  /// Starts accepting on `listening` if it is open (a socket already bound and listening, handed
+  /// over; taken only on success), else binds and listens on config.listen.
   static Result<std::shared_ptr<TcpForwarder>> start(asio::io_context& io, stack::VpnInterface& vpn,
                                                      const TcpGatewayConfig& config,
                                                      TcpCounters& counters,
-                                                     std::span<std::uint8_t> scratch);
+                                                     std::span<std::uint8_t> scratch,
+                                                     asio::ip::tcp::acceptor& listening);
   TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn, const TcpGatewayConfig& config,
                TcpCounters& counters, std::span<std::uint8_t> scratch);
 

@@ -1,0 +1,242 @@
+#include "probe_sockets.hpp"
+
+#include <fmt/format.h>
+#include <asio/read_until.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/streambuf.hpp>
+#include <asio/write.hpp>
+
+#include <array>
+#include <string_view>
+
+namespace proxyd {
+namespace {
+
+// %XX decoding for a requestor id taken from a URL; nullopt when malformed.
+std::optional<std::string> percent_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') {
+      out += text[i] == '+' ? ' ' : text[i];
+      continue;
+    }
+    if (i + 2 >= text.size()) return std::nullopt;
+    unsigned value = 0;
+    for (char c : text.substr(i + 1, 2)) {
+      value <<= 4;
+      if (c >= '0' && c <= '9')
+        value |= static_cast<unsigned>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        value |= static_cast<unsigned>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        value |= static_cast<unsigned>(c - 'A' + 10);
+      else
+        return std::nullopt;
+    }
+    out += static_cast<char>(value);
+    i += 2;
+  }
+  return out;
+}
+
+// The requestor id in "/?requestorId=<id>" (other parameters allowed) or "/<id>".
+std::optional<std::string> requestor_from_target(std::string_view target) {
+  if (target.empty() || target.front() != '/') return std::nullopt;
+  const auto question = target.find('?');
+  const auto path =
+      target.substr(1, question == std::string_view::npos ? target.npos : question - 1);
+  if (question != std::string_view::npos) {
+    auto query = target.substr(question + 1);
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      const auto pair = query.substr(0, amp);
+      constexpr std::string_view key = "requestorId=";
+      if (pair.substr(0, key.size()) == key) {
+        auto id = percent_decode(pair.substr(key.size()));
+        if (id && !id->empty()) return id;
+        return std::nullopt;
+      }
+      if (amp == std::string_view::npos) break;
+      query.remove_prefix(amp + 1);
+    }
+  }
+  if (path.empty() || path.find('/') != std::string_view::npos) return std::nullopt;
+  auto id = percent_decode(path);
+  if (id && id->empty()) return std::nullopt;
+  return id;
+}
+
+std::string response(int status, std::string_view reason, std::string_view body) {
+  return fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: "
+      "close\r\n\r\n{}",
+      status, reason, body.size(), body);
+}
+
+}  // namespace
+
+// One HTTP exchange: read the head (bounded in size and time), answer, close.
+class TcpProbeServer::Session : public std::enable_shared_from_this<Session> {
+public:
+  Session(asio::ip::tcp::socket socket, TokenLookup lookup, std::shared_ptr<std::size_t> count)
+      : socket_(std::move(socket)),
+        timer_(socket_.get_executor()),
+        lookup_(std::move(lookup)),
+        count_(std::move(count)),
+        head_(max_head_bytes) {
+    ++*count_;
+  }
+  ~Session() { --*count_; }
+
+  void start() {
+    timer_.expires_after(read_timeout);
+    timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
+      if (!ec) self->reply(response(408, "Request Timeout", "request timeout\n"));
+    });
+    asio::async_read_until(
+        socket_, head_, "\r\n\r\n",
+        [self = shared_from_this()](const std::error_code& ec, std::size_t) { self->on_head(ec); });
+  }
+
+private:
+  void on_head(const std::error_code& ec) {
+    if (replied_) return;
+    if (ec == asio::error::not_found)
+      return reply(response(431, "Request Header Fields Too Large", "request head too large\n"));
+    if (ec) return close();  // the client went away
+    std::string_view head(static_cast<const char*>(head_.data().data()), head_.size());
+    const auto line = head.substr(0, head.find("\r\n"));
+    const auto first = line.find(' '), last = line.rfind(' ');
+    if (first == std::string_view::npos || first == last ||
+        line.substr(last + 1).substr(0, 5) != "HTTP/")
+      return reply(response(400, "Bad Request", "malformed request\n"));
+    if (line.substr(0, first) != "GET")
+      return reply(response(405, "Method Not Allowed", "only GET is served\n"));
+    const auto requestor = requestor_from_target(line.substr(first + 1, last - first - 1));
+    if (!requestor)
+      return reply(response(400, "Bad Request", "expected GET /?requestorId=<id> or GET /<id>\n"));
+    const auto token = lookup_(*requestor);
+    if (!token) return reply(response(404, "Not Found", "unknown requestor\n"));
+    reply(response(200, "OK", *token));
+  }
+
+  void reply(std::string text) {
+    if (replied_) return;
+    replied_ = true;
+    timer_.cancel();
+    out_ = std::move(text);
+    asio::async_write(
+        socket_, asio::buffer(out_),
+        [self = shared_from_this()](const std::error_code&, std::size_t) { self->close(); });
+  }
+
+  void close() {
+    std::error_code ignored;
+    timer_.cancel();
+    socket_.shutdown(asio::socket_base::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+  asio::ip::tcp::socket socket_;
+  asio::steady_timer timer_;
+  TokenLookup lookup_;
+  std::shared_ptr<std::size_t> count_;
+  asio::streambuf head_;
+  std::string out_;
+  bool replied_ = false;
+};
+
+std::shared_ptr<TcpProbeServer> TcpProbeServer::open(asio::io_context& io,
+                                                     const asio::ip::tcp::endpoint& address,
+                                                     TokenLookup lookup, std::error_code& ec) {
+  auto server = std::make_shared<TcpProbeServer>(io, std::move(lookup));
+  auto& acceptor = server->acceptor_;
+  acceptor.open(address.protocol(), ec);
+  if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(address, ec);
+  if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return nullptr;
+  server->resume();
+  return server;
+}
+
+TcpProbeServer::TcpProbeServer(asio::io_context& io, TokenLookup lookup)
+    : acceptor_(io), lookup_(std::move(lookup)) {}
+
+void TcpProbeServer::accept() {
+  acceptor_.async_accept([self = shared_from_this()](const std::error_code& ec,
+                                                     asio::ip::tcp::socket socket) {
+    if (!self->accepting_) return;  // paused or closed: the handler of a cancelled accept
+    if (!ec) {
+      if (*self->open_sessions_ >= max_connections) {
+        std::error_code ignored;
+        socket.close(ignored);
+      } else {
+        std::make_shared<Session>(std::move(socket), self->lookup_, self->open_sessions_)->start();
+      }
+    }
+    self->accept();
+  });
+}
+
+asio::ip::tcp::acceptor& TcpProbeServer::pause() {
+  accepting_ = false;
+  std::error_code ignored;
+  acceptor_.cancel(ignored);
+  return acceptor_;
+}
+
+void TcpProbeServer::resume() {
+  if (accepting_ || !acceptor_.is_open()) return;
+  accepting_ = true;
+  accept();
+}
+
+void TcpProbeServer::close() {
+  accepting_ = false;
+  std::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+std::shared_ptr<UdpProbeServer> UdpProbeServer::open(asio::io_context& io,
+                                                     const asio::ip::udp::endpoint& address,
+                                                     TokenLookup lookup, std::error_code& ec) {
+  auto server = std::make_shared<UdpProbeServer>(io, std::move(lookup));
+  auto& socket = server->socket_;
+  socket.open(address.protocol(), ec);
+  if (!ec) socket.bind(address, ec);
+  if (ec) return nullptr;
+  socket.non_blocking(true, ec);
+  server->receive();
+  return server;
+}
+
+UdpProbeServer::UdpProbeServer(asio::io_context& io, TokenLookup lookup)
+    : socket_(io), lookup_(std::move(lookup)) {}
+
+void UdpProbeServer::receive() {
+  socket_.async_receive_from(
+      asio::buffer(datagram_), sender_,
+      [self = shared_from_this()](const std::error_code& ec, std::size_t size) {
+        if (ec == asio::error::operation_aborted || !self->socket_.is_open()) return;
+        if (!ec) {
+          std::string_view id(self->datagram_.data(), size);
+          while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back())))
+            id.remove_suffix(1);
+          if (!id.empty() && id.size() <= 256) {
+            if (const auto token = self->lookup_(std::string(id))) {
+              std::error_code ignored;  // a reply that cannot go now is dropped, like UDP
+              self->socket_.send_to(asio::buffer(*token), self->sender_, 0, ignored);
+            }
+          }
+        }
+        self->receive();
+      });
+}
+
+void UdpProbeServer::close() {
+  std::error_code ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace proxyd
