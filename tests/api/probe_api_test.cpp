@@ -1,0 +1,246 @@
+// The Probe API and probe sockets of a running golem-proxyd: real HTTP and UDP clients.
+#include "../support/client.hpp"
+#include "../support/io_thread.hpp"
+#include "../support/netns.hpp"
+#include "../support/service.hpp"
+#include "api_daemon.hpp"
+
+#include <asio/connect.hpp>
+#include <asio/ip/udp.hpp>
+#include <asio/read.hpp>
+#include <asio/write.hpp>
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+using namespace testing;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string probe_path(const std::string& proto, unsigned short port) {
+  return "/probe-api/v1/" + proto + "/127.0.0.1:" + std::to_string(port);
+}
+
+std::string token_body(const std::string& requestor, const std::string& token, int ttl = 0) {
+  std::string body = R"({"requestorId":")" + requestor + R"(","token":")" + token + "\"";
+  if (ttl > 0) body += ",\"ttl\":" + std::to_string(ttl);
+  return body + "}";
+}
+
+// Sends raw bytes to a TCP probe and returns everything it answers until it closes.
+std::string raw_exchange(unsigned short port, const std::string& request) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  socket.connect({asio::ip::address_v4::loopback(), port});
+  asio::write(socket, asio::buffer(request));
+  std::string answer;
+  std::error_code ec;
+  asio::read(socket, asio::dynamic_buffer(answer), ec);
+  return answer;
+}
+
+std::string status_line(const std::string& answer) { return answer.substr(0, answer.find("\r\n")); }
+
+// True if a server could not bind 127.0.0.1:port now (SO_REUSEADDR, as servers do, so that
+// TIME_WAIT leftovers of answered probe requests do not count).
+bool port_taken(unsigned short port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int on = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0;
+  ::close(fd);
+  return taken;
+}
+
+}  // namespace
+
+TEST_CASE("a TCP probe answers each requestor with its token over HTTP") {
+  require_root_and_tap();
+  ApiDaemon api;
+  const auto port = free_port();
+  const auto path = probe_path("tcp", port);
+  const auto first = api.http->Put(path.c_str(), token_body("0xreq1", "tok-1"), "application/json");
+  REQUIRE(first);
+  CHECK(first->status == 201);  // the socket was opened
+  const auto second = api.http->Put(path.c_str(), R"({"RequestorId":"0xreq2","Token":"tok-2"})",
+                                    "application/json");
+  CHECK(second->status == 200);  // added to it (GAP-22's capitalised names work too)
+
+  httplib::Client probe("127.0.0.1", port);
+  const auto by_query = probe.Get("/?requestorId=0xreq1");
+  REQUIRE(by_query);
+  CHECK(by_query->status == 200);
+  CHECK(by_query->body == "tok-1");
+  CHECK(by_query->get_header_value("Content-Type") == "text/plain");
+  CHECK(probe.Get("/0xreq2")->body == "tok-2");
+  CHECK(probe.Get("/0xnobody")->status == 404);
+  CHECK(probe.Post("/0xreq1", "", "text/plain")->status == 405);
+
+  CHECK(status_line(raw_exchange(port, "garbage\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
+  CHECK(status_line(raw_exchange(port, "GET / HTTP/1.1\r\n\r\n")) == "HTTP/1.1 400 Bad Request");
+  CHECK(status_line(
+            raw_exchange(port, "GET /x HTTP/1.1\r\nX: " + std::string(9000, 'a') + "\r\n\r\n")) ==
+        "HTTP/1.1 431 Request Header Fields Too Large");
+  // A client that never finishes its request is cut off (slowloris).
+  CHECK(status_line(raw_exchange(port, "GET /0xreq1 HTTP/1.1\r\n")) ==
+        "HTTP/1.1 408 Request Timeout");
+
+  // The API shows each token and how often it was served.
+  const auto tokens = parse(api.http->Get(path.c_str())->body);
+  REQUIRE(tokens.IsArray());
+  REQUIRE(tokens.Size() == 2);
+  CHECK(tokens[0]["served"].GetUint64() == 1);
+  CHECK(tokens[1]["served"].GetUint64() == 1);
+  const auto one = parse(api.http->Get((path + "/0xreq1").c_str())->body);
+  CHECK(std::string(one["token"].GetString()) == "tok-1");
+
+  // Deleting by token, then by requestor: the socket goes with the last token.
+  CHECK(api.http->Delete((path + "/0xreq1/tok-1").c_str())->status == 204);
+  CHECK(probe.Get("/0xreq1")->status == 404);
+  CHECK(port_taken(port));
+  CHECK(api.http->Delete((path + "/0xreq2").c_str())->status == 204);
+  CHECK_FALSE(port_taken(port));
+  CHECK(api.http->Get("/probe-api/v1/")->body == "[]");
+}
+
+TEST_CASE("a UDP probe answers a datagram holding a requestor id with its token") {
+  require_root_and_tap();
+  ApiDaemon api;
+  const auto port = free_port();
+  REQUIRE(api.http
+              ->Put(probe_path("udp", port).c_str(), token_body("0xreq1", "udp-token"),
+                    "application/json")
+              ->status == 201);
+  asio::io_context io;
+  asio::ip::udp::socket socket(io, asio::ip::udp::v4());
+  const asio::ip::udp::endpoint probe{asio::ip::address_v4::loopback(), port};
+  socket.send_to(asio::buffer(std::string("0xreq1\n")), probe);
+  std::array<char, 64> reply{};
+  asio::ip::udp::endpoint from;
+  const auto n = socket.receive_from(asio::buffer(reply), from);
+  CHECK(std::string(reply.data(), n) == "udp-token");
+  // An unknown id gets no answer: the next datagram back still answers the known one.
+  socket.send_to(asio::buffer(std::string("0xnobody")), probe);
+  socket.send_to(asio::buffer(std::string("0xreq1")), probe);
+  const auto m = socket.receive_from(asio::buffer(reply), from);
+  CHECK(std::string(reply.data(), m) == "udp-token");
+}
+
+TEST_CASE("a probe token with a ttl vanishes when it ends, and its socket with it") {
+  require_root_and_tap();
+  ApiDaemon api;
+  const auto port = free_port();
+  REQUIRE(api.http
+              ->Put(probe_path("tcp", port).c_str(), token_body("0xreq1", "short", 1),
+                    "application/json")
+              ->status == 201);
+  CHECK(port_taken(port));
+  REQUIRE(wait_until([&] { return api.http->Get("/probe-api/v1/")->body == "[]"; }, 10s));
+  CHECK_FALSE(port_taken(port));
+}
+
+TEST_CASE("a gateway replaces a probe without the port ever being free") {
+  require_root_and_tap();
+  ApiDaemon api;
+  Netns node("probegw");
+  const auto port = free_port();
+  REQUIRE(
+      api.http
+          ->Put(probe_path("tcp", port).c_str(), token_body("0xreq1", "tok"), "application/json")
+          ->status == 201);
+
+  // Meanwhile another thread keeps trying to take the port; it must never succeed.
+  std::atomic<bool> stop{false};
+  std::atomic<long> attempts{0}, got_it{0};
+  std::thread squatter([&] {
+    while (!stop) {
+      ++attempts;
+      if (!port_taken(port)) ++got_it;
+    }
+  });
+  const auto added =
+      api.post("/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(port), entry("net-p"));
+  stop = true;
+  squatter.join();
+  REQUIRE(added->status == 201);
+  CHECK(attempts > 0);
+  CHECK(got_it == 0);
+  CHECK(api.http->Get("/probe-api/v1/")->body == "[]");  // the probe is gone
+
+  // The same socket now forwards into the VPN.
+  node.adopt_link(parse(added->body)["vpnLink"].GetString(), "10.20.30.40/24");
+  Service service(node, 7000, banner_then_echo("gateway"));
+  Client client(port);
+  CHECK(client.read_exact(7) == "gateway");
+}
+
+TEST_CASE("Probe API errors answer with a JSON error and change nothing") {
+  require_root_and_tap();
+  const std::string tap = "gpp" + std::to_string(getpid() % 100000);
+  ApiDaemon api({"--vpn", "known,tap=" + tap + ",address=10.20.30.41/24"});
+  const auto gateway_port = free_port();
+  REQUIRE(api.post("/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(gateway_port),
+                   entry("known", false))
+              ->status == 201);
+  const auto port = free_port();
+  REQUIRE(api.http->Put(probe_path("tcp", port).c_str(), token_body("r", "t"), "application/json")
+              ->status == 201);
+  asio::io_context io;
+  asio::ip::tcp::acceptor other(io, {asio::ip::address_v4::loopback(), 0});
+  const auto before = api.http->Get("/probe-api/v1/")->body;
+  const auto gateways_before = api.list();
+
+  struct Case {
+    std::string method, path, body;
+    int status;
+    std::string code;
+  };
+  const std::vector<Case> cases = {
+      {"PUT", probe_path("tcp", gateway_port), token_body("r", "t"), 409, "gateway_exists"},
+      {"PUT", probe_path("tcp", other.local_endpoint().port()), token_body("r", "t"), 409,
+       "address_in_use"},
+      {"PUT", probe_path("tcp", port), "{", 400, "bad_json"},
+      {"PUT", probe_path("tcp", port), R"({"requestorId":"r"})", 400, "bad_field"},
+      {"PUT", probe_path("tcp", port), R"({"requestorId":"has space","token":"t"})", 400,
+       "bad_field"},
+      {"PUT", probe_path("tcp", port), R"({"requestorId":"r","token":"t","ttl":0})", 400,
+       "bad_field"},
+      {"PUT", probe_path("tcp", port), R"({"requestorId":"r","token":"t","ttl":"1"})", 400,
+       "bad_field"},
+      {"PUT", "/probe-api/v1/icmp/127.0.0.1:1", token_body("r", "t"), 400, "bad_protocol"},
+      {"PUT", "/probe-api/v1/tcp/0", token_body("r", "t"), 400, "bad_address"},
+      {"GET", probe_path("tcp", 1), "", 404, "not_found"},
+      {"GET", probe_path("tcp", port) + "/nobody", "", 404, "not_found"},
+      {"DELETE", probe_path("tcp", port) + "/nobody", "", 404, "not_found"},
+      {"DELETE", probe_path("tcp", port) + "/r/other-token", "", 404, "not_found"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.method << " " << c.path << " " << c.body);
+    httplib::Result result = c.method == "PUT"
+                                 ? api.http->Put(c.path.c_str(), c.body, "application/json")
+                             : c.method == "GET" ? api.http->Get(c.path.c_str())
+                                                 : api.http->Delete(c.path.c_str());
+    REQUIRE(result);
+    CHECK(result->status == c.status);
+    CHECK(error_code(result) == c.code);
+    CHECK(api.http->Get("/probe-api/v1/")->body == before);
+    CHECK(api.list() == gateways_before);
+  }
+  // A gateway where a UDP probe is: UDP gateways do not exist yet, and the probe stays.
+  const auto udp_port = free_port();
+  REQUIRE(
+      api.http->Put(probe_path("udp", udp_port).c_str(), token_body("r", "t"), "application/json")
+          ->status == 201);
+  CHECK(api.post("/gateway-api/v1/udp/127.0.0.1:" + std::to_string(udp_port), entry("known"))
+            ->status == 501);
+  CHECK(api.http->Get(probe_path("udp", udp_port).c_str())->status == 200);
+}
