@@ -124,6 +124,7 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   }
   auto& vpn = vpns_.at(entry.vpn_id);
   ++vpn.gateways;
+  activities_.insert(entry.activity_id);
   entry.local_addr = Cidr{vpn.config.address, vpn.config.prefix_length};
   Gateway gateway{protocol, address, std::move(entry), vpn.link};
   gateways_.emplace(Key{protocol, address}, gateway);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -67,6 +68,9 @@ public:
   bool has(Protocol protocol, const asio::ip::tcp::endpoint& address) const {
     return gateways_.count({protocol, address}) != 0;
   }
+  std::size_t vpn_count() const { return vpns_.size(); }
+  /// Distinct activities that have had a gateway since the daemon started.
+  std::size_t activities_served() const { return activities_.size(); }
 
   Outcome<Gateway> add(Protocol protocol, const asio::ip::tcp::endpoint& address,
                        GatewayEntry entry);
@@ -93,6 +97,7 @@ private:
   std::map<std::string, Vpn> vpns_;
   std::map<Key, Gateway> gateways_;
   ProbeService* probes_ = nullptr;
+  std::set<std::string> activities_;
 };
 
 }  // namespace proxyd

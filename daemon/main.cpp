@@ -89,7 +89,7 @@ int run(const proxyd::Options& options) {
     api_options.port = options.api_port;
     api_options.token = options.api_token;
     api_options.default_public_address = options.public_address;
-    api = std::make_unique<proxyd::ManagementServer>(io, gateways, probes, api_options);
+    api = std::make_unique<proxyd::ManagementServer>(io, proxy, gateways, probes, api_options);
     std::string error;
     if (!api->start(error)) {
       fmt::print(stderr, "golem-proxyd: {}\n", error);

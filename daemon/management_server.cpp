@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <regex>
 
 namespace proxyd {
 namespace {
@@ -231,9 +232,11 @@ bool is_json(const httplib::Request& req) {
 
 }  // namespace
 
-ManagementServer::ManagementServer(asio::io_context& io, GatewayService& gateways,
-                                   ProbeService& probes, ManagementOptions options)
+ManagementServer::ManagementServer(asio::io_context& io, libproxy::Proxy& proxy,
+                                   GatewayService& gateways, ProbeService& probes,
+                                   ManagementOptions options)
     : io_(io),
+      proxy_(proxy),
       gateways_(gateways),
       probes_(probes),
       options_(std::move(options)),
@@ -296,7 +299,7 @@ void ManagementServer::add_routes() {
       send_error(res, {413, "body_too_large",
                        fmt::format("the body is over {} bytes", options_.max_body_bytes)});
     else if (res.status == 404)
-      send_error(res, {404, "not_found", fmt::format("no route {} {}", req.method, req.path)});
+      send_error(res, {404, "no_route", fmt::format("no route {} {}", req.method, req.path)});
     else
       send_error(res, {res.status, "error", fmt::format("HTTP status {}", res.status)});
   });
@@ -306,11 +309,66 @@ void ManagementServer::add_routes() {
 
   add_gateway_routes();
   add_probe_routes();
+
+  // ---- Status API (the metrics routes come with the metrics) -----------------------------------
+  route("GET", "/status-api/v1/status", [this](const httplib::Request&, httplib::Response& res) {
+    struct Status {
+      std::size_t probes, gateways, vpns, activities;
+      libproxy::ProxyCounters counters;
+    };
+    const auto status = on_io(io_, [p = &probes_, g = &gateways_, proxy = &proxy_] {
+      return Status{p->list().size(), g->list().size(), g->vpn_count(), g->activities_served(),
+                    proxy->counters()};
+    });
+    if (!status) return send_error(res, io_busy);
+    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - started_);
+    send_json(res, 200, [&](Writer& w) {
+      w.StartObject();
+      w.Key("status");
+      w.String("ok");
+      w.Key("uptimeSeconds");
+      w.Int64(uptime.count());
+      w.Key("probes");
+      w.Uint64(status->probes);
+      w.Key("gateways");
+      w.Uint64(status->gateways);
+      w.Key("vpns");
+      w.Uint64(status->vpns);
+      w.Key("activitiesServed");
+      w.Uint64(status->activities);
+      w.Key("connections");
+      w.StartObject();
+      libproxy::for_each_counter(status->counters.tcp, [&](const char* name, std::uint64_t v) {
+        w.Key(name);
+        w.Uint64(v);
+      });
+      w.EndObject();
+      w.EndObject();
+    });
+  });
+}
+
+void ManagementServer::route(
+    const char* method, const std::string& path,
+    std::function<void(const httplib::Request&, httplib::Response&)> handler) {
+  routes_.emplace_back(method, path);
+  // "{name}" matches one path segment; a trailing "/" may be left out.
+  std::string pattern = std::regex_replace(path, std::regex(R"(\{[A-Za-z_]+\})"), "([^/]+)");
+  if (pattern.back() == '/') pattern += '?';
+  auto& s = *server_;
+  if (std::string_view(method) == "GET")
+    s.Get(pattern, std::move(handler));
+  else if (std::string_view(method) == "POST")
+    s.Post(pattern, std::move(handler));
+  else if (std::string_view(method) == "PUT")
+    s.Put(pattern, std::move(handler));
+  else
+    s.Delete(pattern, std::move(handler));
 }
 
 void ManagementServer::add_gateway_routes() {
-  auto& s = *server_;
-  s.Get(R"(/gateway-api/v1/?)", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/gateway-api/v1/", [this](const httplib::Request&, httplib::Response& res) {
     const auto gateways = on_io(io_, [g = &gateways_] { return g->list(); });
     if (!gateways) return send_error(res, io_busy);
     send_json(res, 200, [&](Writer& w) {
@@ -325,8 +383,8 @@ void ManagementServer::add_gateway_routes() {
     });
   });
 
-  const char* item = R"(/gateway-api/v1/([^/]+)/([^/]+))";
-  s.Post(item, [this](const httplib::Request& req, httplib::Response& res) {
+  const char* item = "/gateway-api/v1/{proto}/{addr}";
+  route("POST", item, [this](const httplib::Request& req, httplib::Response& res) {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     if (!is_json(req))
@@ -341,7 +399,7 @@ void ManagementServer::add_gateway_routes() {
     if (auto* error = std::get_if<ApiError>(&*added)) return send_error(res, *error);
     send_json(res, 201, [&](Writer& w) { write_gateway(w, std::get<Gateway>(*added)); });
   });
-  s.Get(item, [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", item, [this](const httplib::Request& req, httplib::Response& res) {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
@@ -352,7 +410,7 @@ void ManagementServer::add_gateway_routes() {
     if (auto* error = std::get_if<ApiError>(&*found)) return send_error(res, *error);
     send_json(res, 200, [&](Writer& w) { write_gateway(w, std::get<Gateway>(*found)); });
   });
-  s.Delete(item, [this](const httplib::Request& req, httplib::Response& res) {
+  route("DELETE", item, [this](const httplib::Request& req, httplib::Response& res) {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
@@ -370,8 +428,7 @@ void ManagementServer::add_gateway_routes() {
 namespace proxyd {
 
 void ManagementServer::add_probe_routes() {
-  auto& s = *server_;
-  s.Get(R"(/probe-api/v1/?)", [this](const httplib::Request&, httplib::Response& res) {
+  route("GET", "/probe-api/v1/", [this](const httplib::Request&, httplib::Response& res) {
     const auto probes = on_io(io_, [p = &probes_] { return p->list(); });
     if (!probes) return send_error(res, io_busy);
     send_json(res, 200, [&](Writer& w) {
@@ -381,8 +438,8 @@ void ManagementServer::add_probe_routes() {
     });
   });
 
-  const char* item = R"(/probe-api/v1/([^/]+)/([^/]+))";
-  s.Put(item, [this](const httplib::Request& req, httplib::Response& res) {
+  const char* item = "/probe-api/v1/{proto}/{addr}";
+  route("PUT", item, [this](const httplib::Request& req, httplib::Response& res) {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     if (!is_json(req))
@@ -401,7 +458,7 @@ void ManagementServer::add_probe_routes() {
     send_json(res, put->second ? 201 : 200,
               [&](Writer& w) { write_probe(w, std::get<ProbeView>(put->first)); });
   });
-  s.Get(item, [this](const httplib::Request& req, httplib::Response& res) {
+  route("GET", item, [this](const httplib::Request& req, httplib::Response& res) {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
@@ -413,8 +470,8 @@ void ManagementServer::add_probe_routes() {
     send_json(res, 200, [&](Writer& w) { write_tokens(w, std::get<ProbeView>(*found).tokens); });
   });
 
-  const char* by_requestor = R"(/probe-api/v1/([^/]+)/([^/]+)/([^/]+))";
-  s.Get(by_requestor, [this](const httplib::Request& req, httplib::Response& res) {
+  const char* by_requestor = "/probe-api/v1/{proto}/{addr}/{requestorId}";
+  route("GET", by_requestor, [this](const httplib::Request& req, httplib::Response& res) {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
@@ -439,13 +496,13 @@ void ManagementServer::add_probe_routes() {
     if (*removed) return send_error(res, **removed);
     res.status = 204;
   };
-  s.Delete(by_requestor, [remove](const httplib::Request& req, httplib::Response& res) {
+  route("DELETE", by_requestor, [remove](const httplib::Request& req, httplib::Response& res) {
     remove(req, res, std::nullopt);
   });
-  s.Delete(R"(/probe-api/v1/([^/]+)/([^/]+)/([^/]+)/([^/]+))",
-           [remove](const httplib::Request& req, httplib::Response& res) {
-             remove(req, res, req.matches[4].str());
-           });
+  route("DELETE", "/probe-api/v1/{proto}/{addr}/{requestorId}/{token}",
+        [remove](const httplib::Request& req, httplib::Response& res) {
+          remove(req, res, req.matches[4].str());
+        });
 }
 
 }  // namespace proxyd

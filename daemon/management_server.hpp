@@ -8,13 +8,18 @@
 
 #include <asio/io_context.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace httplib {
 class Server;
-}
+struct Request;
+struct Response;
+}  // namespace httplib
 
 namespace proxyd {
 
@@ -31,8 +36,8 @@ struct ManagementOptions {
 
 class ManagementServer {
 public:
-  ManagementServer(asio::io_context& io, GatewayService& gateways, ProbeService& probes,
-                   ManagementOptions options);
+  ManagementServer(asio::io_context& io, libproxy::Proxy& proxy, GatewayService& gateways,
+                   ProbeService& probes, ManagementOptions options);
   ~ManagementServer();
   ManagementServer(const ManagementServer&) = delete;
   ManagementServer& operator=(const ManagementServer&) = delete;
@@ -43,19 +48,26 @@ public:
   int port() const { return port_; }
   /// Stops serving and joins the server thread. Idempotent.
   void stop();
+  /// Every route served, as (method, path template such as "/probe-api/v1/{proto}/{addr}").
+  const std::vector<std::pair<std::string, std::string>>& routes() const { return routes_; }
 
 private:
   void add_routes();
+  void route(const char* method, const std::string& path,
+             std::function<void(const httplib::Request&, httplib::Response&)> handler);
   void add_gateway_routes();
   void add_probe_routes();
 
   asio::io_context& io_;
+  libproxy::Proxy& proxy_;
   GatewayService& gateways_;
   ProbeService& probes_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ManagementOptions options_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
+  std::vector<std::pair<std::string, std::string>> routes_;
 };
 
 }  // namespace proxyd

@@ -124,7 +124,7 @@ TEST_CASE("API errors answer with a JSON error and change nothing") {
        "application/json", 501, "not_implemented"},
       {"GET", "/gateway-api/v1/tcp/127.0.0.1:1", "", "", 404, "not_found"},
       {"DELETE", "/gateway-api/v1/tcp/127.0.0.1:1", "", "", 404, "not_found"},
-      {"GET", "/no/such/route", "", "", 404, "not_found"},
+      {"GET", "/no/such/route", "", "", 404, "no_route"},
   };
   for (const auto& c : cases) {
     INFO(c.method << " " << c.path << " " << c.body.substr(0, 120));
