@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The main job, end to end on one machine: a local VPN node (a network namespace behind the
-# daemon's TAP link, with a real HTTP server in it), golem-proxyd forwarding a public port into
-# it, and a real HTTP client fetching a page through the proxy. Cleans up after itself.
-# Needs root (network namespaces, TAP). Port: DEMO_PORT (default 8080).
+# The main job, end to end on one machine: golem-proxyd forwarding a public port into a local VPN
+# node (a network namespace behind the daemon's TAP link, with a real HTTP server in it), and a
+# real HTTP client fetching a page through the proxy. Cleans up after itself.
+# It goes through GAP-22's steps with golem-proxyctl: a probe during negotiation, then a gateway
+# in its place. Needs root (network namespaces, TAP). Ports: DEMO_PORT (default 8080) for the
+# public socket, DEMO_API_PORT (default 7466) for the management API.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +16,6 @@ tests/install-deps.sh curl python3
 
 port=${DEMO_PORT:-8080}
 ns=golem-demo-$$
-tap=gpdemo$$
-tap=${tap:0:15}
 workdir=$(mktemp -d)
 daemon_pid="" server_pid="" relay_pid=""
 
@@ -29,17 +29,13 @@ trap cleanup EXIT
 
 echo "== build"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release --target golem-proxyd
+cmake --build build/release --target golem-proxyd golem-proxyctl
+ctl=build/release/cli/golem-proxyctl
+export GOLEM_PROXY_API=http://127.0.0.1:${DEMO_API_PORT:-7466}
 
-echo "== the VPN node: namespace $ns, service 10.20.30.40:80"
-ip netns add "$ns"
-ip -n "$ns" link set lo up
-
-echo "== golem-proxyd: public port $port -> VPN 'demo' -> 10.20.30.40:80"
+echo "== golem-proxyd, with its management API on $GOLEM_PROXY_API"
 mkfifo "$workdir/daemon.out"
-build/release/daemon/golem-proxyd \
-  --vpn "demo,tap=$tap,address=10.20.30.41/24" \
-  --gateway "tcp:0.0.0.0:$port=demo,10.20.30.40:80" >"$workdir/daemon.out" &
+build/release/daemon/golem-proxyd --api "${GOLEM_PROXY_API#http://}" >"$workdir/daemon.out" &
 daemon_pid=$!
 exec 3<"$workdir/daemon.out"
 while read -r -t 10 line <&3; do
@@ -50,7 +46,22 @@ done
 (sed 's/^/   proxyd: /' <&3) &
 relay_pid=$!
 
-# The daemon's TAP link is the VPN: its far end goes into the namespace as the service node.
+echo "== negotiation: the Provider Agent opens a probe on port $port; the requestor checks it"
+$ctl probe add tcp "$port" 0xrequestor demo-token
+echo -n "   the probe answers the requestor with: "
+curl --silent --show-error --fail --max-time 5 "http://127.0.0.1:$port/?requestorId=0xrequestor"
+echo
+
+echo "== agreement: the Net Runtime turns the probe into a gateway into VPN 'demo'"
+gateway=$($ctl --json gateway add tcp "$port" --vpn demo --remote-addr 10.20.30.40:80 \
+  --local-addr 10.20.30.41/24 --requestor 0xrequestor --activity demo-activity \
+  --remote-id 0xprovider)
+tap=$(sed -n 's/.*"vpnLink":"\([^"]*\)".*/\1/p' <<<"$gateway")
+echo "   the proxy joined the VPN over TAP device $tap"
+
+echo "== the VPN node: namespace $ns behind $tap, an HTTP server on 10.20.30.40:80"
+ip netns add "$ns"
+ip -n "$ns" link set lo up
 ip link set "$tap" netns "$ns"
 ip -n "$ns" link set "$tap" mtu 1220 up
 ip -n "$ns" addr add 10.20.30.40/24 dev "$tap"
@@ -70,10 +81,13 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 
-echo "== curl http://127.0.0.1:$port/"
+echo "== an Internet user: curl http://127.0.0.1:$port/"
 curl --silent --show-error --fail --max-time 10 "http://127.0.0.1:$port/"
 echo "== response headers"
 curl --silent --show-error --fail --max-time 10 --head "http://127.0.0.1:$port/"
+echo "== golem-proxyctl gateway list; golem-proxyctl status"
+$ctl gateway list
+$ctl status
 
 echo "== stopping golem-proxyd (SIGTERM); its counters:"
 kill -TERM "$daemon_pid"
