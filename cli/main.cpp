@@ -84,9 +84,23 @@ std::string escape_json(const std::string& text) {
   return out;
 }
 
+bool valid_json(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  return !doc.HasParseError() && (doc.IsObject() || doc.IsArray());
+}
+
+// "http://host:port" as httplib wants it: no trailing slash; other schemes are a usage error.
+std::string base_url(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+    throw UsageError("--api must be an http:// URL, not '" + url + "'");
+  return url;
+}
+
 class Api {
 public:
-  explicit Api(const Settings& settings) : settings_(settings), client_(settings.api) {
+  explicit Api(const Settings& settings) : settings_(settings), client_(base_url(settings.api)) {
     client_.set_url_encode(false);
     client_.set_connection_timeout(5);
     client_.set_read_timeout(30);
@@ -108,12 +122,21 @@ public:
     if (result->status >= 300) {
       rapidjson::Document doc;
       doc.Parse(result->body.c_str());
-      if (doc.IsObject() && doc.HasMember("error") && doc["error"].IsObject())
+      const bool has_error = doc.IsObject() && doc.HasMember("error") && doc["error"].IsObject() &&
+                             doc["error"].HasMember("message") &&
+                             doc["error"]["message"].IsString() && doc["error"].HasMember("code") &&
+                             doc["error"]["code"].IsString();
+      if (has_error)
         fmt::print(stderr, "golem-proxyctl: {} ({}, HTTP {})\n",
                    doc["error"]["message"].GetString(), doc["error"]["code"].GetString(),
                    result->status);
       else
         fmt::print(stderr, "golem-proxyctl: HTTP {}: {}\n", result->status, result->body);
+      std::exit(1);
+    }
+    if (result->status != 204 && !valid_json(result->body)) {
+      fmt::print(stderr, "golem-proxyctl: unexpected answer from {}: {}\n", settings_.api,
+                 result->body.substr(0, 200));
       std::exit(1);
     }
     return result->body;
@@ -142,7 +165,7 @@ void print_table(const std::vector<std::string>& header,
 }
 
 std::string text(const rapidjson::Value& v, const char* key) {
-  if (!v.HasMember(key)) return "";
+  if (!v.IsObject() || !v.HasMember(key)) return "";
   const auto& m = v[key];
   if (m.IsString()) return m.GetString();
   if (m.IsUint64()) return std::to_string(m.GetUint64());
@@ -164,12 +187,15 @@ std::vector<std::string> token_row(const rapidjson::Value& t) {
 void print_probes(const std::string& body) {
   const auto doc = parse(body);
   std::vector<std::vector<std::string>> rows;
-  for (const auto& probe : doc.GetArray())
+  if (!doc.IsArray()) throw std::runtime_error("unexpected answer: " + body);
+  for (const auto& probe : doc.GetArray()) {
+    if (!probe.IsObject() || !probe.HasMember("tokens") || !probe["tokens"].IsArray()) continue;
     for (const auto& t : probe["tokens"].GetArray()) {
       auto row = token_row(t);
       row.insert(row.begin(), {text(probe, "protocol"), text(probe, "address")});
       rows.push_back(row);
     }
+  }
   print_table({"PROTO", "ADDRESS", "REQUESTOR", "TOKEN", "SERVED", "EXPIRES_IN"}, rows);
 }
 
@@ -286,8 +312,10 @@ int gateway(Api& api, const Settings& settings, const std::string& verb, Args ar
     if (settings.json) return fmt::print("{}\n", reply), 0;
     std::vector<std::vector<std::string>> rows;
     const auto doc = parse(reply);
+    if (!doc.IsObject()) throw std::runtime_error("unexpected answer: " + reply);
     for (const auto& address : doc.GetObject())
-      for (const auto& g : address.value.GetArray()) rows.push_back(gateway_row(g));
+      if (address.value.IsArray())
+        for (const auto& g : address.value.GetArray()) rows.push_back(gateway_row(g));
     print_table(gateway_header, rows);
   } else if (verb == "get") {
     need(args, 2, 2, "gateway get PROTO ADDR");
@@ -313,7 +341,7 @@ int status(Api& api, const Settings& settings, const Args& args) {
   for (const char* key :
        {"status", "uptimeSeconds", "probes", "gateways", "vpns", "activitiesServed"})
     rows.push_back({key, text(doc, key)});
-  if (doc.HasMember("connections"))
+  if (doc.IsObject() && doc.HasMember("connections") && doc["connections"].IsObject())
     for (const auto& counter : doc["connections"].GetObject())
       rows.push_back(
           {counter.name.GetString(), text(doc["connections"], counter.name.GetString())});

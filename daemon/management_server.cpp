@@ -69,15 +69,36 @@ void write_gateway(Writer& w, const Gateway& g) {
   w.EndObject();
 }
 
-// Runs f() on the io thread and waits for its value; nullopt if the io thread is too busy to
-// answer in time. f must own what it uses (it may run after the caller gave up).
+// Runs f() on the io thread and waits for its value. If the io thread does not start it in
+// time (or the server is stopping), f is called off and nullopt returned: a 503 then really
+// changed nothing. Once f runs, its result is awaited. f owns what it uses.
 template <class F>
-auto on_io(asio::io_context& io, F f) -> std::optional<std::invoke_result_t<F&>> {
+auto on_io(asio::io_context& io, const std::atomic<bool>& stopping, F f)
+    -> std::optional<std::invoke_result_t<F&>> {
   using R = std::invoke_result_t<F&>;
-  auto task = std::make_shared<std::packaged_task<R()>>(std::move(f));
-  auto result = task->get_future();
-  asio::post(io, [task] { (*task)(); });
-  if (result.wait_for(io_timeout) != std::future_status::ready) return std::nullopt;
+  enum : int { pending, running, called_off };
+  struct Shared {
+    std::atomic<int> state{pending};
+    std::promise<R> promise;
+  };
+  auto shared = std::make_shared<Shared>();
+  auto result = shared->promise.get_future();
+  asio::post(io, [shared, f = std::move(f)]() mutable {
+    int expected = pending;
+    if (!shared->state.compare_exchange_strong(expected, running)) return;
+    try {
+      shared->promise.set_value(f());
+    } catch (...) {
+      shared->promise.set_exception(std::current_exception());
+    }
+  });
+  const auto deadline = std::chrono::steady_clock::now() + io_timeout;
+  while (result.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+    if (!stopping && std::chrono::steady_clock::now() < deadline) continue;
+    int expected = pending;
+    if (shared->state.compare_exchange_strong(expected, called_off)) return std::nullopt;
+    result.wait();  // it is running already, and short
+  }
   return result.get();
 }
 
@@ -106,6 +127,11 @@ std::variant<std::pair<Protocol, asio::ip::tcp::endpoint>, ApiError> parse_targe
   }
 }
 
+// A JSON string's full bytes (RapidJSON strings may hold NULs, which C strings would cut).
+std::string str(const rapidjson::Value& value) {
+  return std::string(value.GetString(), value.GetStringLength());
+}
+
 // A string member by its camelCase name or GAP-22's capitalised one.
 const rapidjson::Value* member(const rapidjson::Value& object, const char* camel) {
   std::string capitalised = camel;
@@ -131,7 +157,9 @@ std::variant<GatewayEntry, ApiError> parse_entry(const std::string& body) {
         value->GetStringLength() > 256)
       return ApiError{400, "bad_field",
                       fmt::format("{} must be a non-empty string of at most 256 bytes", name)};
-    *target = value->GetString();
+    *target = str(*value);
+    if (target->find('\0') != std::string::npos)
+      return ApiError{400, "bad_field", fmt::format("{} must not hold NUL characters", name)};
   }
   if (entry.vpn_id.find_first_not_of(
           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -141,18 +169,20 @@ std::variant<GatewayEntry, ApiError> parse_entry(const std::string& body) {
   if (remote == nullptr || !remote->IsString())
     return ApiError{400, "bad_field", "remoteAddr must be a string IPV4:PORT"};
   try {
-    entry.remote_addr = parse_endpoint(remote->GetString(), asio::ip::address_v4::any());
+    entry.remote_addr = parse_endpoint(str(*remote), asio::ip::address_v4::any());
   } catch (const std::invalid_argument& e) {
     return ApiError{400, "bad_field", fmt::format("remoteAddr: {}", e.what())};
   }
-  if (!entry.remote_addr.address().is_v4() || entry.remote_addr.address().is_unspecified() ||
-      entry.remote_addr.port() == 0)
-    return ApiError{400, "bad_field", "remoteAddr must be IPV4:PORT with a non-zero port"};
+  const auto remote_ip = entry.remote_addr.address();
+  if (!remote_ip.is_v4() || remote_ip.is_unspecified() || remote_ip.is_multicast() ||
+      remote_ip.to_v4() == asio::ip::address_v4::broadcast() || entry.remote_addr.port() == 0)
+    return ApiError{400, "bad_field",
+                    "remoteAddr must be a unicast IPV4:PORT with a non-zero port"};
   if (const auto* local = member(doc, "localAddr"); local != nullptr && !local->IsNull()) {
     if (!local->IsString())
       return ApiError{400, "bad_field", "localAddr must be a string A.B.C.D/LEN"};
     try {
-      entry.local_addr = parse_cidr(local->GetString());
+      entry.local_addr = parse_cidr(str(*local));
     } catch (const std::invalid_argument& e) {
       return ApiError{400, "bad_field", fmt::format("localAddr: {}", e.what())};
     }
@@ -196,10 +226,12 @@ void write_probe(Writer& w, const ProbeView& p) {
   w.EndObject();
 }
 
-// Printable ASCII without spaces, 1..max bytes: requestor ids travel in URLs and datagrams.
+// Printable ASCII, 1..max bytes, without spaces or the characters that end a URL path segment
+// ('/', '?', '#'): requestor ids and tokens travel in API paths, probe URLs and datagrams.
 bool valid_id(const std::string& text, std::size_t max) {
-  return !text.empty() && text.size() <= max &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  return !text.empty() && text.size() <= max && std::all_of(text.begin(), text.end(), [](char c) {
+    return c > 0x20 && c < 0x7f && c != '/' && c != '?' && c != '#';
+  });
 }
 
 std::variant<ProbeToken, ApiError> parse_probe_token(const std::string& body) {
@@ -210,13 +242,15 @@ std::variant<ProbeToken, ApiError> parse_probe_token(const std::string& body) {
   ProbeToken token;
   const auto* requestor = member(doc, "requestorId");
   if (requestor == nullptr || !requestor->IsString() ||
-      !valid_id(token.requestor_id = requestor->GetString(), 256))
+      !valid_id(token.requestor_id = str(*requestor), 256))
     return ApiError{400, "bad_field",
-                    "requestorId must be 1..256 printable ASCII characters without spaces"};
+                    "requestorId must be 1..256 printable ASCII characters, without spaces, "
+                    "'/', '?' or '#'"};
   const auto* value = member(doc, "token");
-  if (value == nullptr || !value->IsString() || !valid_id(token.token = value->GetString(), 512))
+  if (value == nullptr || !value->IsString() || !valid_id(token.token = str(*value), 512))
     return ApiError{400, "bad_field",
-                    "token must be 1..512 printable ASCII characters without spaces"};
+                    "token must be 1..512 printable ASCII characters, without spaces, '/', '?' "
+                    "or '#'"};
   if (const auto* ttl = member(doc, "ttl"); ttl != nullptr && !ttl->IsNull()) {
     if (!ttl->IsInt64() || ttl->GetInt64() < 1 || ttl->GetInt64() > 7 * 24 * 3600)
       return ApiError{400, "bad_field", "ttl must be a whole number of seconds, 1..604800"};
@@ -225,9 +259,14 @@ std::variant<ProbeToken, ApiError> parse_probe_token(const std::string& body) {
   return token;
 }
 
+// "application/json", in any case, with or without parameters (charset=utf-8).
 bool is_json(const httplib::Request& req) {
-  const auto type = req.get_header_value("Content-Type");
-  return type == json_type || type.rfind(std::string(json_type) + ";", 0) == 0;
+  std::string type = req.get_header_value("Content-Type");
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && type.back() == ' ') type.pop_back();
+  std::transform(type.begin(), type.end(), type.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return type == json_type;
 }
 
 }  // namespace
@@ -265,10 +304,14 @@ bool ManagementServer::start(std::string& error) {
     return false;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // httplib's stop() does nothing until the server runs: wait for that, so stop() always works.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return true;
 }
 
 void ManagementServer::stop() {
+  stopping_ = true;  // handlers waiting for the io thread give up at once
   if (thread_.joinable()) {
     server_->stop();
     thread_.join();
@@ -284,10 +327,6 @@ void ManagementServer::add_routes() {
     if (!options_.token.empty() &&
         req.get_header_value("Authorization") != "Bearer " + options_.token) {
       send_error(res, {401, "unauthorized", "a valid 'Authorization: Bearer <token>' is required"});
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    if ((req.method == "POST" || req.method == "PUT") && !req.body.empty() && !is_json(req)) {
-      send_error(res, {415, "unsupported_media_type", "the body must be application/json"});
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -316,7 +355,7 @@ void ManagementServer::add_routes() {
       std::size_t probes, gateways, vpns, activities;
       libproxy::ProxyCounters counters;
     };
-    const auto status = on_io(io_, [p = &probes_, g = &gateways_, proxy = &proxy_] {
+    const auto status = on_io(io_, stopping_, [p = &probes_, g = &gateways_, proxy = &proxy_] {
       return Status{p->list().size(), g->list().size(), g->vpn_count(), g->activities_served(),
                     proxy->counters()};
     });
@@ -369,7 +408,7 @@ void ManagementServer::route(
 
 void ManagementServer::add_gateway_routes() {
   route("GET", "/gateway-api/v1/", [this](const httplib::Request&, httplib::Response& res) {
-    const auto gateways = on_io(io_, [g = &gateways_] { return g->list(); });
+    const auto gateways = on_io(io_, stopping_, [g = &gateways_] { return g->list(); });
     if (!gateways) return send_error(res, io_busy);
     send_json(res, 200, [&](Writer& w) {
       w.StartObject();
@@ -392,9 +431,10 @@ void ManagementServer::add_gateway_routes() {
     auto entry = parse_entry(req.body);
     if (auto* error = std::get_if<ApiError>(&entry)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
-    const auto added = on_io(
-        io_, [g = &gateways_, protocol = protocol, address = address,
-              entry = std::get<GatewayEntry>(entry)] { return g->add(protocol, address, entry); });
+    const auto added =
+        on_io(io_, stopping_,
+              [g = &gateways_, protocol = protocol, address = address,
+               entry = std::get<GatewayEntry>(entry)] { return g->add(protocol, address, entry); });
     if (!added) return send_error(res, io_busy);
     if (auto* error = std::get_if<ApiError>(&*added)) return send_error(res, *error);
     send_json(res, 201, [&](Writer& w) { write_gateway(w, std::get<Gateway>(*added)); });
@@ -403,9 +443,10 @@ void ManagementServer::add_gateway_routes() {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
-    const auto found = on_io(io_, [g = &gateways_, protocol = protocol, address = address] {
-      return g->get(protocol, address);
-    });
+    const auto found =
+        on_io(io_, stopping_, [g = &gateways_, protocol = protocol, address = address] {
+          return g->get(protocol, address);
+        });
     if (!found) return send_error(res, io_busy);
     if (auto* error = std::get_if<ApiError>(&*found)) return send_error(res, *error);
     send_json(res, 200, [&](Writer& w) { write_gateway(w, std::get<Gateway>(*found)); });
@@ -414,9 +455,10 @@ void ManagementServer::add_gateway_routes() {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
-    const auto removed = on_io(io_, [g = &gateways_, protocol = protocol, address = address] {
-      return g->remove(protocol, address);
-    });
+    const auto removed =
+        on_io(io_, stopping_, [g = &gateways_, protocol = protocol, address = address] {
+          return g->remove(protocol, address);
+        });
     if (!removed) return send_error(res, io_busy);
     if (*removed) return send_error(res, **removed);
     res.status = 204;
@@ -429,7 +471,7 @@ namespace proxyd {
 
 void ManagementServer::add_probe_routes() {
   route("GET", "/probe-api/v1/", [this](const httplib::Request&, httplib::Response& res) {
-    const auto probes = on_io(io_, [p = &probes_] { return p->list(); });
+    const auto probes = on_io(io_, stopping_, [p = &probes_] { return p->list(); });
     if (!probes) return send_error(res, io_busy);
     send_json(res, 200, [&](Writer& w) {
       w.StartArray();
@@ -447,12 +489,14 @@ void ManagementServer::add_probe_routes() {
     auto token = parse_probe_token(req.body);
     if (auto* error = std::get_if<ApiError>(&token)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
-    const auto put = on_io(io_, [p = &probes_, g = &gateways_, protocol = protocol,
-                                 address = address, token = std::get<ProbeToken>(token)] {
-      bool created = false;
-      auto outcome = p->put(protocol, address, token, g->has(protocol, address), created);
-      return std::pair{std::move(outcome), created};
-    });
+    const auto put =
+        on_io(io_, stopping_,
+              [p = &probes_, g = &gateways_, protocol = protocol, address = address,
+               token = std::get<ProbeToken>(token)] {
+                bool created = false;
+                auto outcome = p->put(protocol, address, token, g->has(protocol, address), created);
+                return std::pair{std::move(outcome), created};
+              });
     if (!put) return send_error(res, io_busy);
     if (auto* error = std::get_if<ApiError>(&put->first)) return send_error(res, *error);
     send_json(res, put->second ? 201 : 200,
@@ -462,9 +506,10 @@ void ManagementServer::add_probe_routes() {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
-    const auto found = on_io(io_, [p = &probes_, protocol = protocol, address = address] {
-      return p->get(protocol, address);
-    });
+    const auto found =
+        on_io(io_, stopping_, [p = &probes_, protocol = protocol, address = address] {
+          return p->get(protocol, address);
+        });
     if (!found) return send_error(res, io_busy);
     if (auto* error = std::get_if<ApiError>(&*found)) return send_error(res, *error);
     send_json(res, 200, [&](Writer& w) { write_tokens(w, std::get<ProbeView>(*found).tokens); });
@@ -476,8 +521,10 @@ void ManagementServer::add_probe_routes() {
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
     const auto found = on_io(
-        io_, [p = &probes_, protocol = protocol, address = address,
-              requestor = req.matches[3].str()] { return p->token(protocol, address, requestor); });
+        io_, stopping_,
+        [p = &probes_, protocol = protocol, address = address, requestor = req.matches[3].str()] {
+          return p->token(protocol, address, requestor);
+        });
     if (!found) return send_error(res, io_busy);
     if (auto* error = std::get_if<ApiError>(&*found)) return send_error(res, *error);
     send_json(res, 200, [&](Writer& w) { write_token(w, std::get<ProbeToken>(*found)); });
@@ -488,10 +535,10 @@ void ManagementServer::add_probe_routes() {
     auto target = parse_target(req, options_);
     if (auto* error = std::get_if<ApiError>(&target)) return send_error(res, *error);
     const auto [protocol, address] = std::get<0>(target);
-    const auto removed = on_io(io_, [p = &probes_, protocol = protocol, address = address,
-                                     requestor = req.matches[3].str(), token] {
-      return p->remove(protocol, address, requestor, token);
-    });
+    const auto removed = on_io(
+        io_, stopping_,
+        [p = &probes_, protocol = protocol, address = address, requestor = req.matches[3].str(),
+         token] { return p->remove(protocol, address, requestor, token); });
     if (!removed) return send_error(res, io_busy);
     if (*removed) return send_error(res, **removed);
     res.status = 204;

@@ -8,6 +8,7 @@
 
 #include <asio/io_context.hpp>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -68,6 +69,7 @@ private:
   std::thread thread_;
   int port_ = 0;
   std::vector<std::pair<std::string, std::string>> routes_;
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace proxyd

@@ -13,11 +13,12 @@ namespace proxyd {
 namespace {
 
 // %XX decoding for a requestor id taken from a URL; nullopt when malformed.
-std::optional<std::string> percent_decode(std::string_view text) {
+// '+' means a space only in a query string (form encoding), not in a path.
+std::optional<std::string> percent_decode(std::string_view text, bool plus_as_space) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] != '%') {
-      out += text[i] == '+' ? ' ' : text[i];
+      out += plus_as_space && text[i] == '+' ? ' ' : text[i];
       continue;
     }
     if (i + 2 >= text.size()) return std::nullopt;
@@ -52,7 +53,7 @@ std::optional<std::string> requestor_from_target(std::string_view target) {
       const auto pair = query.substr(0, amp);
       constexpr std::string_view key = "requestorId=";
       if (pair.substr(0, key.size()) == key) {
-        auto id = percent_decode(pair.substr(key.size()));
+        auto id = percent_decode(pair.substr(key.size()), true);
         if (id && !id->empty()) return id;
         return std::nullopt;
       }
@@ -61,7 +62,7 @@ std::optional<std::string> requestor_from_target(std::string_view target) {
     }
   }
   if (path.empty() || path.find('/') != std::string_view::npos) return std::nullopt;
-  auto id = percent_decode(path);
+  auto id = percent_decode(path, false);
   if (id && id->empty()) return std::nullopt;
   return id;
 }
@@ -161,19 +162,31 @@ std::shared_ptr<TcpProbeServer> TcpProbeServer::open(asio::io_context& io,
 }
 
 TcpProbeServer::TcpProbeServer(asio::io_context& io, TokenLookup lookup)
-    : acceptor_(io), lookup_(std::move(lookup)) {}
+    : acceptor_(io), backoff_(io), lookup_(std::move(lookup)) {}
 
+// At most one accept is pending. pause() cancels it; its handler then starts the next one only
+// if resume() came meanwhile, so pause/resume never multiplies the loop.
 void TcpProbeServer::accept() {
+  accept_pending_ = true;
   acceptor_.async_accept([self = shared_from_this()](const std::error_code& ec,
                                                      asio::ip::tcp::socket socket) {
-    if (!self->accepting_) return;  // paused or closed: the handler of a cancelled accept
-    if (!ec) {
+    self->accept_pending_ = false;
+    if (!ec) {  // answered even if we were paused meanwhile: the client is already connected
       if (*self->open_sessions_ >= max_connections) {
         std::error_code ignored;
         socket.close(ignored);
       } else {
         std::make_shared<Session>(std::move(socket), self->lookup_, self->open_sessions_)->start();
       }
+    }
+    if (!self->accepting_ || !self->acceptor_.is_open()) return;
+    if (ec && ec != asio::error::operation_aborted) {
+      // Out of descriptors, say: wait a moment instead of spinning on the error.
+      self->backoff_.expires_after(std::chrono::milliseconds(100));
+      self->backoff_.async_wait([self](const std::error_code& wait_ec) {
+        if (!wait_ec && self->accepting_ && !self->accept_pending_) self->accept();
+      });
+      return;
     }
     self->accept();
   });
@@ -187,13 +200,14 @@ asio::ip::tcp::acceptor& TcpProbeServer::pause() {
 }
 
 void TcpProbeServer::resume() {
-  if (accepting_ || !acceptor_.is_open()) return;
+  if (!acceptor_.is_open()) return;
   accepting_ = true;
-  accept();
+  if (!accept_pending_) accept();  // else the cancelled accept's handler restarts the loop
 }
 
 void TcpProbeServer::close() {
   accepting_ = false;
+  backoff_.cancel();
   std::error_code ignored;
   acceptor_.close(ignored);
 }
@@ -205,8 +219,8 @@ std::shared_ptr<UdpProbeServer> UdpProbeServer::open(asio::io_context& io,
   auto& socket = server->socket_;
   socket.open(address.protocol(), ec);
   if (!ec) socket.bind(address, ec);
+  if (!ec) socket.non_blocking(true, ec);  // replies that cannot go at once are dropped
   if (ec) return nullptr;
-  socket.non_blocking(true, ec);
   server->receive();
   return server;
 }

@@ -12,6 +12,7 @@
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
 #include <asio/ip/udp.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <functional>
 #include <memory>
@@ -48,9 +49,11 @@ private:
   void accept();
 
   asio::ip::tcp::acceptor acceptor_;
+  asio::steady_timer backoff_;
   TokenLookup lookup_;
   std::shared_ptr<std::size_t> open_sessions_ = std::make_shared<std::size_t>(0);
-  bool accepting_ = false;
+  bool accepting_ = false;       // accepting, as opposed to paused or closed
+  bool accept_pending_ = false;  // an async_accept is outstanding (maybe cancelled)
 };
 
 class UdpProbeServer : public std::enable_shared_from_this<UdpProbeServer> {

@@ -78,6 +78,9 @@ TEST_CASE("golem-proxyctl drives probes in table and JSON form, with exit codes"
     CHECK(run.exit_code == 0);
     CHECK(run.out.find("Usage:") != std::string::npos);
   }
+  // A trailing slash in --api is fine; another scheme is a usage error.
+  CHECK(ctl(api, "--api http://127.0.0.1:" + std::to_string(api.port) + "/ status").exit_code == 0);
+  CHECK(ctl(api, "--api ftp://127.0.0.1:1 status").exit_code == 2);
   // No API there: exit 1 with a message.
   const auto unreachable =
       ctl(api, std::string("--api http://127.0.0.1:") + std::to_string(free_port()) + " status");

@@ -77,7 +77,9 @@ TEST_CASE("API errors answer with a JSON error and change nothing") {
   ApiDaemon api({"--vpn", "known,tap=" + tap + ",address=10.20.30.41/24"});
   const auto port = free_port();
   const std::string path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(port);
-  REQUIRE(api.post(path, entry("known", false))->status == 201);  // a known VPN: no localAddr
+  // A known VPN needs no localAddr; media types are case-insensitive and may have parameters.
+  REQUIRE(api.http->Post(path.c_str(), entry("known", false), "Application/JSON; charset=utf-8")
+              ->status == 201);
   const std::string before = api.list();
 
   // A port some other process holds.
@@ -110,6 +112,12 @@ TEST_CASE("API errors answer with a JSON error and change nothing") {
       {"POST", path,
        R"({"requestorId":"r","activityId":"a","vpnId":"known","remoteId":"p","remoteAddr":"[fd00::1]:80"})",
        "application/json", 400, "bad_field"},
+      {"POST", path,
+       R"({"requestorId":"r","activityId":"a","vpnId":"known","remoteId":"p","remoteAddr":"224.0.0.1:80"})",
+       "application/json", 400, "bad_field"},  // not unicast
+      {"POST", path,
+       R"({"requestorId":"r","activityId":"a","vpnId":"\u0000","remoteId":"p","remoteAddr":"10.20.30.40:80"})",
+       "application/json", 400, "bad_field"},  // a NUL must not cut the string short
       {"POST", "/gateway-api/v1/sctp/127.0.0.1:9", entry("known"), "application/json", 400,
        "bad_protocol"},
       {"POST", "/gateway-api/v1/tcp/127.0.0.1:0", entry("known"), "application/json", 400,

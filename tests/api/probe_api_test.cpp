@@ -82,6 +82,10 @@ TEST_CASE("a TCP probe answers each requestor with its token over HTTP") {
   CHECK(by_query->body == "tok-1");
   CHECK(by_query->get_header_value("Content-Type") == "text/plain");
   CHECK(probe.Get("/0xreq2")->body == "tok-2");
+  // '+' is a plain character in a path (a space only in a query string).
+  REQUIRE(api.http->Put(path.c_str(), token_body("a+b", "tok-plus"), "application/json"));
+  CHECK(probe.Get("/a+b")->body == "tok-plus");
+  CHECK(api.http->Delete((path + "/a+b").c_str())->status == 204);
   CHECK(probe.Get("/0xnobody")->status == 404);
   CHECK(probe.Post("/0xreq1", "", "text/plain")->status == 405);
 
@@ -213,6 +217,10 @@ TEST_CASE("Probe API errors answer with a JSON error and change nothing") {
       {"PUT", probe_path("tcp", port), R"({"requestorId":"has space","token":"t"})", 400,
        "bad_field"},
       {"PUT", probe_path("tcp", port), R"({"requestorId":"r","token":"t","ttl":0})", 400,
+       "bad_field"},
+      {"PUT", probe_path("tcp", port), R"({"requestorId":"a/b","token":"t"})", 400,
+       "bad_field"},  // it could never be addressed in a path
+      {"PUT", probe_path("tcp", port), R"({"requestorId":"r","token":"t\u0000x"})", 400,
        "bad_field"},
       {"PUT", probe_path("tcp", port), R"({"requestorId":"r","token":"t","ttl":"1"})", 400,
        "bad_field"},
