@@ -31,7 +31,7 @@ Run ctl(const ApiDaemon& api, const std::string& args) {
 
 }  // namespace
 
-TEST_CASE("golem-proxyctl drives probes in table and JSON form, with exit codes") {
+TEST_CASE("golem-proxyctl drives probes in table and JSON form with exit codes") {
   ApiDaemon api;  // probes need no root
   const auto port = std::to_string(free_port());
 
@@ -88,7 +88,7 @@ TEST_CASE("golem-proxyctl drives probes in table and JSON form, with exit codes"
   CHECK(unreachable.out.find("cannot reach the API") != std::string::npos);
 }
 
-TEST_CASE("golem-proxyctl adds, shows and removes a gateway") {
+TEST_CASE("golem-proxyctl adds and shows and removes a gateway") {
   require_root_and_tap();
   ApiDaemon api;
   const auto port = std::to_string(free_port());

@@ -27,7 +27,7 @@ constexpr unsigned short service_port = 7000;
 
 }  // namespace
 
-TEST_CASE("a gateway added through the API forwards into the VPN it joins, until removed") {
+TEST_CASE("a gateway added through the API forwards into the VPN it joins until removed") {
   require_root_and_tap();
   ApiDaemon api;
   Netns node("api");

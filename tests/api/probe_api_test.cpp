@@ -139,7 +139,7 @@ TEST_CASE("a UDP probe answers a datagram holding a requestor id with its token"
   CHECK(std::string(reply.data(), m) == "udp-token");
 }
 
-TEST_CASE("a probe token with a ttl vanishes when it ends, and its socket with it") {
+TEST_CASE("a probe token with a ttl vanishes when it ends and its socket with it") {
   require_root_and_tap();
   ApiDaemon api;
   const auto port = free_port();
