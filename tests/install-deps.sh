@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config patch git libasio-dev libfmt-dev catch2 iproute2
-          rapidjson-dev libcpp-httplib-dev
+          rapidjson-dev libcpp-httplib-dev libprotozero-dev
           clang-format "$@")
 missing=()
 for package in "${packages[@]}"; do

@@ -34,6 +34,10 @@ public:
         return "a gateway already listens on that address";
       case errc::unknown_gateway:
         return "no gateway listens on that address";
+      case errc::gsb_frame_too_large:
+        return "a Service Bus frame is over the size limit";
+      case errc::gsb_protocol_error:
+        return "a malformed Service Bus packet";
     }
     return "libproxy error " + std::to_string(value);
   }

@@ -19,6 +19,8 @@ enum class errc {
   invalid_gateway_config,  ///< bad gateway listen or service address
   gateway_exists,          ///< a gateway already listens on that address
   unknown_gateway,         ///< no gateway listens on that address
+  gsb_frame_too_large,     ///< a Service Bus frame over the size limit
+  gsb_protocol_error,      ///< a malformed Service Bus packet
 };
 
 /// The category of libproxy::errc values.

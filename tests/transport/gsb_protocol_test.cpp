@@ -1,0 +1,145 @@
+// The GSB wire protocol against golden bytes (computed from ya-sb-proto's gsb_api.proto; see
+// ../shared/notes/golem-vpn.md §1.8), and the framing of a byte stream.
+#include "transport/gsb/protocol.hpp"
+
+#include <libproxy/error.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+using namespace libproxy::gsb;
+
+namespace {
+
+std::string hex(const std::string& bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    static const char digits[] = "0123456789abcdef";
+    if (!out.empty()) out += ' ';
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::string frame(const Packet& packet) {
+  std::string out;
+  append_frame(out, packet);
+  return out;
+}
+
+// Decodes a whole frame (length included), checking the length.
+Packet decode_frame(const std::string& bytes) {
+  FrameReader reader;
+  reader.append({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
+  std::error_code ec;
+  auto packet = reader.next(ec);
+  REQUIRE_FALSE(ec);
+  REQUIRE(packet);
+  CHECK(reader.buffered() == 0);
+  return *packet;
+}
+
+}  // namespace
+
+TEST_CASE("GSB frames match the golden bytes") {
+  CHECK(hex(frame(Ping{})) == "00 00 00 02 72 00");
+  CHECK(hex(frame(Pong{})) == "00 00 00 02 7a 00");
+  CHECK(hex(frame(RegisterReply{})) == "00 00 00 02 1a 00");
+  CHECK(hex(frame(RegisterReply{409, ""})) == "00 00 00 05 1a 03 08 99 03");
+  CHECK(hex(frame(RegisterRequest{"/public/vpn/abc/raw"})) ==
+        "00 00 00 17 12 15 0a 13 2f 70 75 62 6c 69 63 2f 76 70 6e 2f 61 62 63 2f 72 61 77");
+  CHECK(hex(frame(UnregisterReply{404})) == "00 00 00 05 2a 03 08 94 03");
+  std::string id;
+  for (char c = 0; c < 16; ++c) id += c;
+  CHECK(hex(frame(Hello{"p", "1", id})) ==
+        "00 00 00 1a 0a 18 0a 01 70 12 01 31 1a 10 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e "
+        "0f");
+  CHECK(hex(frame(CallReply{"7", 0, CallReply::full, ""})) == "00 00 00 05 3a 03 0a 01 37");
+  CHECK(hex(frame(CallReply{"7", 500, CallReply::full, "x"})) ==
+        "00 00 00 0b 3a 09 0a 01 37 10 f4 03 22 01 78");
+}
+
+TEST_CASE("a GSB push has the documented layout and decodes back") {
+  const std::string caller = "0x" + std::string(40, 'a');
+  const CallRequest push{caller, "/udp/net/0xb/vpn/n/raw", "12", std::string("\x00\x01\x02", 3),
+                         true};
+  const std::string bytes = frame(push);
+  // 32 <len> 0a 2a <caller> 12 <len> <address> 1a <len> <id> 22 <len> <frame> 28 01
+  CHECK(static_cast<unsigned char>(bytes[4]) == 0x32);
+  CHECK(bytes.substr(6, 2) == "\x0a\x2a");
+  CHECK(bytes.substr(8, 42) == caller);
+  CHECK(bytes.substr(bytes.size() - 2) == "\x28\x01");
+  const auto decoded = std::get<CallRequest>(decode_frame(bytes));
+  CHECK(decoded.caller == caller);
+  CHECK(decoded.address == push.address);
+  CHECK(decoded.request_id == "12");
+  CHECK(decoded.data == push.data);
+  CHECK(decoded.no_reply);
+}
+
+TEST_CASE("every GSB message the proxy uses decodes back to itself") {
+  CHECK(std::get<Hello>(decode_frame(frame(Hello{"ya-sb-router", "0.6.4", "0123456789abcdef"})))
+            .version == "0.6.4");
+  CHECK(std::get<RegisterRequest>(decode_frame(frame(RegisterRequest{"/x"}))).service_id == "/x");
+  CHECK(std::get<RegisterReply>(decode_frame(frame(RegisterReply{409, "taken"}))).message ==
+        "taken");
+  CHECK(std::get<UnregisterRequest>(decode_frame(frame(UnregisterRequest{"/x"}))).service_id ==
+        "/x");
+  CHECK(std::get<UnregisterReply>(decode_frame(frame(UnregisterReply{404}))).code == 404);
+  const auto reply = std::get<CallReply>(decode_frame(frame(CallReply{"9", 400, 1, "no"})));
+  CHECK(reply.code == 400);
+  CHECK(reply.reply_type == CallReply::partial);
+  CHECK(reply.data == "no");
+  CHECK(std::holds_alternative<Ping>(decode_frame(frame(Ping{}))));
+  CHECK(std::holds_alternative<Pong>(decode_frame(frame(Pong{}))));
+  // A subscribe reply (field 9), which the proxy never uses, is recognised as such.
+  CHECK(std::get<Unsupported>(decode_frame(std::string("\x00\x00\x00\x02\x4a\x00", 6))).field == 9);
+}
+
+TEST_CASE("a GSB byte stream is split into frames however it arrives") {
+  std::string stream;
+  append_frame(stream, Ping{});
+  append_frame(stream, RegisterReply{409, ""});
+  append_frame(stream, CallRequest{"c", "/a", "1", std::string(3000, 'z'), true});
+  FrameReader reader;
+  std::vector<Packet> packets;
+  std::error_code ec;
+  for (char byte : stream) {  // one byte at a time
+    reader.append({reinterpret_cast<const std::uint8_t*>(&byte), 1});
+    while (auto packet = reader.next(ec)) packets.push_back(*packet);
+    REQUIRE_FALSE(ec);
+  }
+  REQUIRE(packets.size() == 3);
+  CHECK(std::holds_alternative<Ping>(packets[0]));
+  CHECK(std::get<RegisterReply>(packets[1]).code == 409);
+  CHECK(std::get<CallRequest>(packets[2]).data.size() == 3000);
+  CHECK(reader.buffered() == 0);
+}
+
+TEST_CASE("oversized and empty and malformed GSB frames are errors") {
+  std::error_code ec;
+  {
+    FrameReader reader;
+    const std::uint8_t huge[] = {0x01, 0x00, 0x00, 0x01};  // 16 MiB + 1
+    reader.append(huge);
+    CHECK_FALSE(reader.next(ec));
+    CHECK(ec == libproxy::errc::gsb_frame_too_large);
+  }
+  {
+    FrameReader reader;
+    const std::uint8_t empty[] = {0x00, 0x00, 0x00, 0x00};  // a Packet with no message
+    reader.append(empty);
+    CHECK_FALSE(reader.next(ec));
+    CHECK(ec == libproxy::errc::gsb_protocol_error);
+  }
+  {
+    FrameReader reader;
+    const std::uint8_t truncated[] = {0x00, 0x00, 0x00, 0x03,
+                                      0x32, 0x05, 0x0a};  // length 5, 1 byte
+    reader.append(truncated);
+    CHECK_FALSE(reader.next(ec));
+    CHECK(ec == libproxy::errc::gsb_protocol_error);
+  }
+}
