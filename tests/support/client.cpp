@@ -12,8 +12,10 @@
 
 namespace testing {
 
-Client::Client(unsigned short port, int io_timeout_s) {
-  fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+Client::Client(unsigned short port, int io_timeout_s)
+    : Client(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port, io_timeout_s) {}
+
+Client::Client(int socket_fd, unsigned short port, int io_timeout_s) : fd_(socket_fd) {
   if (fd_ < 0) throw std::system_error(errno, std::system_category(), "socket");
   timeval timeout{io_timeout_s, 0};
   setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);

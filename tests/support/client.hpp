@@ -13,6 +13,8 @@ public:
   /// Connects to 127.0.0.1:port; reads and writes give up after `io_timeout_s` (a guard
   /// against hangs, not a timing assertion). Throws if the connection fails.
   explicit Client(unsigned short port, int io_timeout_s = 30);
+  /// The same with a socket made elsewhere (say, in a network namespace); takes it over.
+  Client(int socket_fd, unsigned short port, int io_timeout_s = 30);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;

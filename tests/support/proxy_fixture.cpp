@@ -51,6 +51,23 @@ unsigned short ProxyFixture::add_gateway(const std::string& vpn_id,
   });
 }
 
+unsigned short ProxyFixture::add_gateway_on(int listening_fd, const std::string& vpn_id,
+                                            const asio::ip::tcp::endpoint& service) {
+  return io_.call([&] {
+    asio::ip::tcp::acceptor acceptor(io_.io());
+    acceptor.assign(asio::ip::tcp::v4(), listening_fd);
+    acceptor.bind({asio::ip::address_v4::loopback(), 0});
+    acceptor.listen();
+    libproxy::TcpGatewayConfig config;
+    config.listen = acceptor.local_endpoint();
+    config.vpn_id = vpn_id;
+    config.service = service;
+    auto added = proxy_->add_tcp_gateway(config, acceptor);
+    if (!added) throw std::system_error(added.error(), "add_tcp_gateway");
+    return added->bound.port();
+  });
+}
+
 libproxy::ProxyCounters ProxyFixture::counters() {
   return io_.call([this] { return proxy_->counters(); });
 }

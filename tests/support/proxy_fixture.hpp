@@ -31,6 +31,11 @@ public:
   unsigned short add_gateway(const std::string& vpn_id, const asio::ip::tcp::endpoint& service,
                              const libproxy::TcpTimeouts& timeouts = {});
 
+  /// The same on `listening_fd`, a fresh TCP socket the test made (in a namespace, say): bound
+  /// to 127.0.0.1 and a free port there, and handed to the gateway. Returns the port.
+  unsigned short add_gateway_on(int listening_fd, const std::string& vpn_id,
+                                const asio::ip::tcp::endpoint& service);
+
   libproxy::ProxyCounters counters();
   /// Runs f(proxy) on the proxy's thread.
   template <class F>
