@@ -28,6 +28,21 @@ ApiError not_found(Protocol protocol, const asio::ip::tcp::endpoint& address) {
 
 const char* to_string(Protocol protocol) { return protocol == Protocol::tcp ? "tcp" : "udp"; }
 
+ApiError bind_failure(const asio::ip::tcp::endpoint& address, const std::error_code& ec,
+                      const char* what) {
+  const int error = socket_errno(ec);
+  if (error == EADDRINUSE)
+    return {409, "address_in_use",
+            fmt::format("{} is in use: {}", to_string(address), ec.message())};
+  if (error == EADDRNOTAVAIL)
+    return {400, "bad_address",
+            fmt::format("{} is not an address of this machine", to_string(address))};
+  if (error == EACCES)
+    return {403, "forbidden",
+            fmt::format("not allowed to bind {}: {}", to_string(address), ec.message())};
+  return {500, "internal", fmt::format("cannot open the {}: {}", what, ec.message())};
+}
+
 GatewayService::GatewayService(libproxy::Proxy& proxy, LinkFactory make_link,
                                libproxy::TcpTimeouts timeouts, std::size_t max_connections)
     : proxy_(proxy),
@@ -108,19 +123,12 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   if (!added) {
     if (joined) release_vpn(entry.vpn_id);  // an error changes nothing
     const auto ec = added.error();
-    const int error = socket_errno(ec);
-    if (ec == libproxy::errc::gateway_exists || error == EADDRINUSE)
+    if (ec == libproxy::errc::gateway_exists)
       return ApiError{409, "address_in_use",
                       fmt::format("{} is in use: {}", to_string(address), ec.message())};
-    if (error == EADDRNOTAVAIL)
-      return ApiError{400, "bad_address",
-                      fmt::format("{} is not an address of this machine", to_string(address))};
-    if (error == EACCES)
-      return ApiError{403, "forbidden",
-                      fmt::format("not allowed to bind {}: {}", to_string(address), ec.message())};
     if (ec == libproxy::errc::invalid_gateway_config)
       return ApiError{400, "bad_field", "remoteAddr must be an IPv4 address and a non-zero port"};
-    return ApiError{500, "internal", fmt::format("cannot open the gateway: {}", ec.message())};
+    return bind_failure(address, ec, "gateway");
   }
   auto& vpn = vpns_.at(entry.vpn_id);
   ++vpn.gateways;

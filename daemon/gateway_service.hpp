@@ -33,6 +33,11 @@ struct ApiError {
 template <class T>
 using Outcome = std::variant<T, ApiError>;
 
+/// The API error for a public socket that could not be opened on `address` (`what` names it:
+/// "gateway", "probe"): 409 in use, 400 not this machine's address, 403 not allowed, else 500.
+ApiError bind_failure(const asio::ip::tcp::endpoint& address, const std::error_code& ec,
+                      const char* what);
+
 /// What the Net Runtime gives for a gateway (GAP-22's Entry, plus the proxy's own address in
 /// the VPN, which it needs to join the VPN).
 struct GatewayEntry {

@@ -102,20 +102,7 @@ Outcome<ProbeView> ProbeService::put(Protocol protocol, const asio::ip::tcp::end
       probe->tcp = TcpProbeServer::open(io_, address, lookup, ec);
     else
       probe->udp = UdpProbeServer::open(io_, {address.address(), address.port()}, lookup, ec);
-    if (ec) {
-      const int error = ec.value();
-      if (error == EADDRINUSE)
-        return ApiError{409, "address_in_use",
-                        fmt::format("{} is in use: {}", to_string(address), ec.message())};
-      if (error == EADDRNOTAVAIL)
-        return ApiError{400, "bad_address",
-                        fmt::format("{} is not an address of this machine", to_string(address))};
-      if (error == EACCES)
-        return ApiError{
-            403, "forbidden",
-            fmt::format("not allowed to bind {}: {}", to_string(address), ec.message())};
-      return ApiError{500, "internal", fmt::format("cannot open the probe: {}", ec.message())};
-    }
+    if (ec) return bind_failure(address, ec, "probe");
     probes_.emplace(key, probe);
     created = true;
   }
