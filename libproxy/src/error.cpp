@@ -38,6 +38,20 @@ public:
         return "a Service Bus frame is over the size limit";
       case errc::gsb_protocol_error:
         return "a malformed Service Bus packet";
+      case errc::gsb_bad_url:
+        return "not a Service Bus URL (unix:PATH, tcp://HOST:PORT or HOST:PORT)";
+      case errc::gsb_not_connected:
+        return "the Service Bus is not connected";
+      case errc::gsb_disconnected:
+        return "the Service Bus connection was lost";
+      case errc::gsb_call_timeout:
+        return "the Service Bus call timed out";
+      case errc::gsb_call_failed:
+        return "the Service Bus call failed";
+      case errc::gsb_address_bound:
+        return "that Service Bus address is already served";
+      case errc::gsb_bad_payload:
+        return "a Service Bus payload of the wrong shape";
     }
     return "libproxy error " + std::to_string(value);
   }

@@ -21,6 +21,13 @@ enum class errc {
   unknown_gateway,         ///< no gateway listens on that address
   gsb_frame_too_large,     ///< a Service Bus frame over the size limit
   gsb_protocol_error,      ///< a malformed Service Bus packet
+  gsb_bad_url,        ///< a Service Bus URL that is not unix:PATH, tcp://HOST:PORT or HOST:PORT
+  gsb_not_connected,  ///< the Service Bus is not connected now
+  gsb_disconnected,   ///< the Service Bus connection was lost before the reply came
+  gsb_call_timeout,   ///< a Service Bus call got no reply in time
+  gsb_call_failed,    ///< the callee (or the router) answered a call with an error
+  gsb_address_bound,  ///< this client already serves that Service Bus address
+  gsb_bad_payload,    ///< a typed Service Bus payload of the wrong shape
 };
 
 /// The category of libproxy::errc values.

@@ -104,6 +104,28 @@ void append_frame(std::string& out, const Packet& packet) {
   out += body;
 }
 
+void append_call_request(std::string& out, std::string_view caller, std::string_view address,
+                         std::string_view request_id, std::span<const std::uint8_t> data,
+                         bool no_reply) {
+  const std::size_t start = out.size();
+  out.append(4, '\0');  // the length, known at the end
+  {
+    protozero::pbf_writer packet(out);
+    // The CallRequest is never empty (address is required), so the nested writer keeps it.
+    protozero::pbf_writer call(packet, call_request);
+    if (!caller.empty()) call.add_string(1, caller.data(), caller.size());
+    if (!address.empty()) call.add_string(2, address.data(), address.size());
+    if (!request_id.empty()) call.add_string(3, request_id.data(), request_id.size());
+    if (!data.empty()) call.add_bytes(4, reinterpret_cast<const char*>(data.data()), data.size());
+    if (no_reply) call.add_bool(5, true);
+  }
+  const auto size = static_cast<std::uint32_t>(out.size() - start - 4);
+  out[start] = static_cast<char>(size >> 24);
+  out[start + 1] = static_cast<char>(size >> 16);
+  out[start + 2] = static_cast<char>(size >> 8);
+  out[start + 3] = static_cast<char>(size);
+}
+
 std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec) {
   ec.clear();
   try {

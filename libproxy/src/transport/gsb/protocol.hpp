@@ -62,6 +62,12 @@ constexpr std::size_t max_frame_size = 1 << 20;
 /// Appends one frame holding `packet` to `out`.
 void append_frame(std::string& out, const Packet& packet);
 
+/// Appends one frame holding a CallRequest, straight from views of its fields: the same bytes
+/// as append_frame(out, CallRequest{...}) without copying the payload twice (the push path).
+void append_call_request(std::string& out, std::string_view caller, std::string_view address,
+                         std::string_view request_id, std::span<const std::uint8_t> data,
+                         bool no_reply);
+
 /// Decodes one Packet (the bytes of a frame after its length).
 std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec);
 

@@ -1,0 +1,103 @@
+#include "sb_router.hpp"
+
+#include "io_thread.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace testing {
+namespace {
+
+bool accepts(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof address.sun_path - 1);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return ok;
+}
+
+}  // namespace
+
+std::string require_sb_router() {
+  std::string path;
+  if (const char* env = std::getenv("YA_SB_ROUTER"); env != nullptr && *env != '\0')
+    path = env;
+  else
+    path = "/var/cache/golem-proxy-tools/ya-sb-router-0.6.4/bin/ya-sb-router";
+  if (::access(path.c_str(), X_OK) != 0) {
+    std::fprintf(stderr,
+                 "SKIPPED: no ya-sb-router at %s; tests/interop/fetch-golem-tools.sh builds it "
+                 "(tests/run-all.sh runs it), or set YA_SB_ROUTER\n",
+                 path.c_str());
+    std::exit(77);
+  }
+  return path;
+}
+
+SbRouter::SbRouter(std::vector<std::string> extra)
+    : binary_(require_sb_router()), extra_(std::move(extra)) {
+  char pattern[] = "/tmp/lp-gsb-XXXXXX";
+  if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
+  directory_ = pattern;
+  socket_ = directory_ + "/gsb.sock";
+  url_ = "unix:" + socket_;
+  start();
+}
+
+SbRouter::~SbRouter() {
+  kill();
+  std::error_code ignored;
+  std::filesystem::remove_all(directory_, ignored);
+}
+
+void SbRouter::kill() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+  ::unlink(socket_.c_str());
+}
+
+void SbRouter::start() {
+  if (pid_ > 0) return;
+  const std::string log_path = directory_ + "/router.log";
+  pid_ = ::fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(log, STDOUT_FILENO);
+    ::dup2(log, STDERR_FILENO);
+    std::vector<std::string> args{binary_, "-l", url_};
+    args.insert(args.end(), extra_.begin(), extra_.end());
+    std::vector<char*> argv;
+    for (auto& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  if (!wait_until([&] { return accepts(socket_); }, std::chrono::seconds(30)))
+    throw std::runtime_error("ya-sb-router did not accept on " + socket_ + ": " + log());
+}
+
+std::string SbRouter::log() const {
+  std::ifstream in(directory_ + "/router.log");
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+}  // namespace testing
