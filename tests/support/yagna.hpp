@@ -1,0 +1,138 @@
+// Real yagna daemons (PyPI golem-node 0.17.6, cached by tests/interop/fetch-golem-tools.sh) on a
+// central net whose hub is a ya-sb-router on 127.0.0.1, for interop tests of the GSB transport
+// (../shared/notes/golem-vpn.md §4). Every process is a child that dies with the test process
+// (PR_SET_PDEATHSIG) and is stopped by the destructor of the object that started it.
+#pragma once
+
+#include "daemon_process.hpp"
+#include "netns.hpp"
+
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace httplib {
+class Client;
+}
+
+namespace testing {
+
+/// The yagna binary: $YAGNA, else the fetch script's cache. Exits the test with 77 (skipped)
+/// and says why when there is none.
+std::string require_yagna();
+
+/// A TCP port on 127.0.0.1 that nothing holds right now (the kernel's pick).
+unsigned short free_loopback_port();
+
+/// A TCP port below 10000 on 127.0.0.1 that nothing holds right now. yagna 0.17.6 cannot
+/// reach a central-net hub on a 5-digit port: CENTRAL_NET_HOST=127.0.0.1:9999 works, and
+/// 127.0.0.1:10000 (or localhost:12345) fails with "Failed to bind handlers: host not found".
+unsigned short free_hub_port();
+
+/// The central net's hub: a ya-sb-router listening on tcp://127.0.0.1:<free_hub_port()>. Start
+/// it before the daemons: a daemon whose hub is unreachable blocks and ignores SIGTERM.
+class YagnaHub {
+public:
+  YagnaHub();
+  ~YagnaHub();
+  YagnaHub(const YagnaHub&) = delete;
+  YagnaHub& operator=(const YagnaHub&) = delete;
+
+  /// 127.0.0.1:<port>, as CENTRAL_NET_HOST takes it.
+  const std::string& address() const { return address_; }
+  /// tcp://127.0.0.1:<port>, as a GsbClient takes it.
+  std::string url() const { return "tcp://" + address_; }
+  /// The router's log so far (for failure messages).
+  std::string log() const;
+
+private:
+  std::string directory_;
+  std::string address_;
+  pid_t pid_ = -1;
+};
+
+/// `yagna service run` on the hub's central net, in a fresh data directory
+/// (/tmp/lp-yagna-XXXXXX, removed by the destructor) with its own GSB socket, REST port and
+/// app key. The constructor returns once the REST API answers GET /me and the daemon is bound
+/// on the hub, or throws with the daemon's log.
+class YagnaDaemon {
+public:
+  /// `name` only labels logs and failure messages.
+  YagnaDaemon(const YagnaHub& hub, std::string name);
+  ~YagnaDaemon();
+  YagnaDaemon(const YagnaDaemon&) = delete;
+  YagnaDaemon& operator=(const YagnaDaemon&) = delete;
+
+  const std::string& name() const { return name_; }
+  /// The default identity (`0x` + 40 lowercase hex digits), from GET /me.
+  const std::string& node_id() const { return node_id_; }
+  /// unix:<socket path>
+  const std::string& gsb_url() const { return gsb_url_; }
+  /// http://127.0.0.1:<port>
+  std::string api_url() const;
+  const std::string& app_key() const { return app_key_; }
+  /// A REST client for the daemon that sends the app key as a bearer token.
+  httplib::Client& http();
+
+  /// SIGINT, then SIGKILL if it has not exited within a few seconds. Idempotent.
+  void stop();
+  bool running() const { return pid_ > 0; }
+  /// The end of the daemon's log (stdout and stderr), for failure messages.
+  std::string log() const;
+
+private:
+  bool start_once(std::string& why);
+
+  std::string name_;
+  std::string hub_;
+  std::string binary_;
+  std::string directory_;
+  std::string gsb_url_;
+  std::string app_key_;
+  std::string log_path_;
+  unsigned short api_port_ = 0;
+  std::string node_id_;
+  pid_t pid_ = -1;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+// ---- the requestor's VPN REST API (/net-api/v1) on a daemon; each throws with the daemon's
+// ---- answer and log on failure -----------------------------------------------------------------
+
+/// POST /net {ip, mask} for `cidr` (e.g. "192.168.8.0/24"); returns the network id. The
+/// requestor itself takes the first host address.
+std::string create_network(YagnaDaemon& requestor, const std::string& cidr);
+/// POST /net/{net}/nodes {id, ip}.
+void add_node(YagnaDaemon& requestor, const std::string& net, const std::string& node_id,
+              const std::string& ip);
+/// DELETE /net/{net}/nodes/{node}.
+void remove_node(YagnaDaemon& requestor, const std::string& net, const std::string& node_id);
+
+/// A VPN node made of a real kernel beside a daemon: the gsb_tap_bridge example serves the
+/// VPN on the daemon's GSB, and its TAP device is moved into a fresh network namespace with
+/// address `cidr` (say, a provider's service node). Needs root and TAP.
+class GsbTapNode {
+public:
+  /// `peers`: (VPN address, node id) pairs the bridge is told up front.
+  GsbTapNode(const std::string& bridge_path, const YagnaDaemon& daemon, const std::string& net,
+             const std::string& cidr,
+             const std::vector<std::pair<std::string, std::string>>& peers);
+  ~GsbTapNode();
+  GsbTapNode(const GsbTapNode&) = delete;
+  GsbTapNode& operator=(const GsbTapNode&) = delete;
+
+  Netns& netns() { return netns_; }
+  /// The bridge's "ready: ..." line.
+  const std::string& ready_line() const { return ready_; }
+
+private:
+  Netns netns_;
+  std::string tap_;
+  std::unique_ptr<DaemonProcess> bridge_;
+  std::string ready_;
+};
+
+}  // namespace testing
