@@ -43,10 +43,10 @@ ApiError bind_failure(const asio::ip::tcp::endpoint& address, const std::error_c
   return {500, "internal", fmt::format("cannot open the {}: {}", what, ec.message())};
 }
 
-GatewayService::GatewayService(libproxy::Proxy& proxy, LinkFactory make_link,
+GatewayService::GatewayService(libproxy::Proxy& proxy, VpnTransport& transport,
                                libproxy::TcpTimeouts timeouts, std::size_t max_connections)
     : proxy_(proxy),
-      make_link_(std::move(make_link)),
+      transport_(transport),
       timeouts_(timeouts),
       max_connections_(max_connections) {}
 
@@ -76,7 +76,7 @@ std::optional<ApiError> GatewayService::join_vpn(const GatewayEntry& entry, bool
   config.prefix_length = entry.local_addr->prefix_length;
   std::string link_name;
   std::error_code ec;
-  auto link = make_link_(entry.vpn_id, link_name, ec);
+  auto link = transport_.open(entry.vpn_id, link_name, ec);
   if (!link)
     return ApiError{500, "vpn_link_failed",
                     fmt::format("cannot open a link for VPN {}: {}", entry.vpn_id, ec.message())};
@@ -103,6 +103,8 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
     return ApiError{
         409, "gateway_exists",
         fmt::format("a gateway already listens on {}/{}", to_string(protocol), to_string(address))};
+  if (auto why = transport_.check_remote_id(entry.remote_id))
+    return ApiError{400, "bad_field", *why};
   bool joined = false;
   if (auto error = join_vpn(entry, joined)) return *error;
 
@@ -132,6 +134,7 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   }
   auto& vpn = vpns_.at(entry.vpn_id);
   ++vpn.gateways;
+  transport_.add_peer(entry.vpn_id, entry.remote_addr.address().to_v4(), entry.remote_id);
   activities_.insert(entry.activity_id);
   entry.local_addr = Cidr{vpn.config.address, vpn.config.prefix_length};
   Gateway gateway{protocol, address, std::move(entry), vpn.link};

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "endpoint.hpp"
+#include "vpn_transport.hpp"
 
 #include <libproxy/proxy.hpp>
 
@@ -59,11 +60,8 @@ struct Gateway {
 
 class GatewayService {
 public:
-  /// Opens the link of a VPN the proxy joins; sets `name` to something a person can find it by.
-  using LinkFactory = std::function<std::unique_ptr<libproxy::VpnLink>(
-      const std::string& vpn_id, std::string& name, std::error_code& ec)>;
-
-  GatewayService(libproxy::Proxy& proxy, LinkFactory make_link, libproxy::TcpTimeouts timeouts,
+  /// `transport` opens the links of the VPNs that gateways bring; it must outlive the service.
+  GatewayService(libproxy::Proxy& proxy, VpnTransport& transport, libproxy::TcpTimeouts timeouts,
                  std::size_t max_connections);
 
   /// A VPN joined from the command line: kept for the daemon's lifetime.
@@ -96,7 +94,7 @@ private:
   void release_vpn(const std::string& vpn_id);
 
   libproxy::Proxy& proxy_;
-  LinkFactory make_link_;
+  VpnTransport& transport_;
   libproxy::TcpTimeouts timeouts_;
   std::size_t max_connections_;
   std::map<std::string, Vpn> vpns_;

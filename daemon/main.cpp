@@ -4,7 +4,10 @@
 #include "gateway_service.hpp"
 #include "management_server.hpp"
 #include "options.hpp"
+#include "vpn_transport.hpp"
 
+#include <libproxy/gsb_client.hpp>
+#include <libproxy/gsb_identity.hpp>
 #include <libproxy/proxy.hpp>
 #include <libproxy/tap_link.hpp>
 
@@ -14,9 +17,11 @@
 
 #include <sys/resource.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <optional>
 
 namespace {
 
@@ -33,44 +38,112 @@ void raise_descriptor_limit() {
   setrlimit(RLIMIT_NOFILE, &limit);
 }
 
-// A VPN joined through the API gets a TAP device named after it: "gp" and 12 hex digits of a
-// hash of its id (device names are at most 15 bytes).
-std::unique_ptr<libproxy::VpnLink> open_tap_for(asio::io_context& io, const std::string& vpn_id,
-                                                std::string& name, std::error_code& ec) {
-  std::uint64_t hash = 0xCBF29CE484222325ULL;  // FNV-1a
-  for (unsigned char c : vpn_id) hash = (hash ^ c) * 0x100000001B3ULL;
-  auto link = libproxy::TapLink::open(io, fmt::format("gp{:012x}", hash >> 16), ec);
-  if (link) name = link->name();
-  return link;
+// Which transport carries VPNs that arrive through the API.
+bool use_gsb(const proxyd::Options& options) {
+  if (options.transport != proxyd::Transport::automatic)
+    return options.transport == proxyd::Transport::gsb;
+  // yagna starts extensions with these set (../shared/notes/golem-vpn.md §3).
+  for (const char* name : {"YAGNA_GSB_URL", "YAGNA_NODE_ID"})
+    if (const char* value = std::getenv(name); value != nullptr && *value != '\0') return true;
+  return false;
+}
+
+// Connects to the bus and learns the proxy's node id, running the io loop until both are done
+// or the timeout passes. A bus that is not there yet is a failure a restart may cure.
+std::optional<std::string> start_bus(asio::io_context& io, libproxy::GsbClient& bus,
+                                     const proxyd::Options& options, const std::string& url) {
+  std::string node_id = options.node_id;
+  if (const char* env = std::getenv("YAGNA_NODE_ID"); node_id.empty() && env != nullptr)
+    node_id = env;
+  for (auto& c : node_id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  bool asked = node_id.empty(), answered = false;
+  std::error_code identity_error;
+  bus.start();
+  if (asked)
+    libproxy::fetch_default_node_id(bus, [&](std::error_code ec, std::string id) {
+      answered = true;
+      identity_error = ec;
+      node_id = std::move(id);
+    });
+  const auto deadline = std::chrono::steady_clock::now() + options.gsb_start_timeout;
+  while ((!bus.connected() || (asked && !answered)) && std::chrono::steady_clock::now() < deadline)
+    io.run_one_for(std::chrono::milliseconds(100));
+  if (!bus.connected()) {
+    fmt::print(stderr, "golem-proxyd: cannot reach the Golem Service Bus at {}: {}\n", url,
+               bus.status().last_error);
+    return std::nullopt;
+  }
+  if (asked && (!answered || identity_error)) {
+    fmt::print(stderr,
+               "golem-proxyd: no node id: yagna's identity service did not give one ({}); "
+               "set --node-id or YAGNA_NODE_ID\n",
+               answered ? identity_error.message() : "no answer");
+    return std::nullopt;
+  }
+  if (node_id.size() != 42 || !node_id.starts_with("0x")) {
+    fmt::print(stderr, "golem-proxyd: '{}' is not a node id (0x and 40 hex digits)\n", node_id);
+    return std::nullopt;
+  }
+  return node_id;
 }
 
 int run(const proxyd::Options& options) {
   asio::io_context io(1);
+  // The bus outlives the Proxy: the Proxy's GSB links unregister from it when they go.
+  std::unique_ptr<libproxy::GsbClient> bus;
+  std::unique_ptr<proxyd::VpnTransport> transport;
   libproxy::Proxy proxy(io);
-  proxyd::GatewayService gateways(
-      proxy,
-      [&io](const std::string& vpn_id, std::string& name, std::error_code& ec) {
-        return open_tap_for(io, vpn_id, name, ec);
-      },
-      options.timeouts, options.max_connections);
+  if (use_gsb(options)) {
+    const std::string url =
+        options.gsb_url.empty() ? libproxy::gsb_url_from_environment() : options.gsb_url;
+    libproxy::GsbClientConfig config;
+    config.url = url;
+    config.name = "golem-proxyd";
+    auto created = libproxy::GsbClient::create(io, config);
+    if (!created) {
+      fmt::print(stderr, "golem-proxyd: '{}': {}\n", url, created.error().message());
+      return 2;
+    }
+    bus = std::move(created).value();
+    const auto node_id = start_bus(io, *bus, options, url);
+    if (!node_id) return 1;
+    fmt::print("gsb {} node {}\n", url, *node_id);
+    transport = std::make_unique<proxyd::GsbTransport>(*bus, *node_id);
+  } else {
+    transport = std::make_unique<proxyd::TapTransport>(io);
+  }
+  proxyd::GatewayService gateways(proxy, *transport, options.timeouts, options.max_connections);
   proxyd::ProbeService probes(io);
   gateways.set_probes(&probes);
 
-  for (const auto& [vpn, tap_name] : options.vpns) {
+  for (const auto& [vpn, tap_name, peers] : options.vpns) {
     std::error_code ec;
-    auto link = libproxy::TapLink::open(io, tap_name, ec);
+    std::string link_name;
+    std::unique_ptr<libproxy::VpnLink> link;
+    if (!tap_name.empty()) {
+      auto tap = libproxy::TapLink::open(io, tap_name, ec);
+      if (tap) link_name = tap->name();
+      link = std::move(tap);
+    } else if (!bus) {
+      fmt::print(stderr, "golem-proxyd: --vpn {}: tap=NAME is required with the TAP transport\n",
+                 vpn.id);
+      return 2;
+    } else {
+      link = transport->open(vpn.id, link_name, ec);
+    }
     if (!link) {
-      fmt::print(stderr, "golem-proxyd: cannot open TAP device '{}': {}\n", tap_name, ec.message());
+      fmt::print(stderr, "golem-proxyd: cannot open a link for VPN '{}': {}\n", vpn.id,
+                 ec.message());
       return 1;
     }
-    const std::string device = link->name();
     if (auto error = proxy.add_vpn(vpn, std::move(link))) {
       fmt::print(stderr, "golem-proxyd: cannot join VPN '{}': {}\n", vpn.id, error.message());
       return 1;
     }
-    gateways.adopt_vpn(vpn, device);
+    for (const auto& [address, node] : peers) transport->add_peer(vpn.id, address, node);
+    gateways.adopt_vpn(vpn, link_name);
     fmt::print("vpn {}: {}/{} on {}, mtu {}\n", vpn.id, vpn.address.to_string(), vpn.prefix_length,
-               device, vpn.mtu);
+               link_name, vpn.mtu);
   }
   for (const auto& gateway : options.gateways) {
     auto added = proxy.add_tcp_gateway(gateway);
@@ -90,6 +163,7 @@ int run(const proxyd::Options& options) {
     api_options.token = options.api_token;
     api_options.default_public_address = options.public_address;
     api = std::make_unique<proxyd::ManagementServer>(io, proxy, gateways, probes, api_options);
+    api->set_transport(transport->name(), bus.get());
     std::string error;
     if (!api->start(error)) {
       fmt::print(stderr, "golem-proxyd: {}\n", error);
@@ -114,6 +188,12 @@ int run(const proxyd::Options& options) {
   libproxy::for_each_counter(proxy.counters().tcp, [](const char* name, std::uint64_t value) {
     fmt::print("  {:<36} {}\n", name, value);
   });
+  if (bus) {
+    const auto gsb = bus->status().counters;
+    fmt::print("  {:<36} {}\n  {:<36} {}\n  {:<36} {}\n", "gsb_frames_sent", gsb.frames_sent,
+               "gsb_frames_received", gsb.frames_received, "gsb_reconnects",
+               gsb.connects > 0 ? gsb.connects - 1 : 0);
+  }
   std::fflush(stdout);
   return 0;
 }

@@ -37,6 +37,43 @@ void send_error(httplib::Response& res, const ApiError& error) {
   res.set_content(buffer.GetString(), json_type);
 }
 
+void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb) {
+  w.Key("gsb");
+  w.StartObject();
+  w.Key("url");
+  w.String(gsb.url.c_str());
+  w.Key("state");
+  w.String(libproxy::to_string(gsb.state));
+  w.Key("lastError");
+  w.String(gsb.last_error.c_str());
+  w.Key("bindings");
+  w.StartArray();
+  for (const auto& binding : gsb.bindings) {
+    w.StartObject();
+    w.Key("address");
+    w.String(binding.address.c_str());
+    w.Key("registered");
+    w.Bool(binding.registered);
+    w.EndObject();
+  }
+  w.EndArray();
+  const auto& c = gsb.counters;
+  w.Key("counters");
+  w.StartObject();
+  for (const auto& [name, value] :
+       {std::pair{"connects", c.connects}, std::pair{"disconnects", c.disconnects},
+        std::pair{"framesSent", c.frames_sent}, std::pair{"bytesSent", c.bytes_sent},
+        std::pair{"writes", c.writes}, std::pair{"framesReceived", c.frames_received},
+        std::pair{"bytesReceived", c.bytes_received}, std::pair{"pushesDropped", c.pushes_dropped},
+        std::pair{"callsTimedOut", c.calls_timed_out},
+        std::pair{"callsUnroutable", c.calls_unroutable}}) {
+    w.Key(name);
+    w.Uint64(value);
+  }
+  w.EndObject();
+  w.EndObject();
+}
+
 template <class Fill>
 void send_json(httplib::Response& res, int status, Fill&& fill) {
   rapidjson::StringBuffer buffer;
@@ -354,18 +391,26 @@ void ManagementServer::add_routes() {
     struct Status {
       std::size_t probes, gateways, vpns, activities;
       libproxy::ProxyCounters counters;
+      std::optional<libproxy::GsbStatus> gsb;
     };
-    const auto status = on_io(io_, stopping_, [p = &probes_, g = &gateways_, proxy = &proxy_] {
-      return Status{p->list().size(), g->list().size(), g->vpn_count(), g->activities_served(),
-                    proxy->counters()};
-    });
+    const auto status =
+        on_io(io_, stopping_, [p = &probes_, g = &gateways_, proxy = &proxy_, bus = bus_] {
+          return Status{p->list().size(),  g->list().size(),
+                        g->vpn_count(),    g->activities_served(),
+                        proxy->counters(), bus ? std::optional(bus->status()) : std::nullopt};
+        });
     if (!status) return send_error(res, io_busy);
     const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
         std::chrono::steady_clock::now() - started_);
     send_json(res, 200, [&](Writer& w) {
       w.StartObject();
+      // Degraded: the VPNs' transport is down (the bus is reconnecting); gateways stay open.
+      const bool degraded = status->gsb && status->gsb->state != libproxy::GsbState::connected;
       w.Key("status");
-      w.String("ok");
+      w.String(degraded ? "degraded" : "ok");
+      w.Key("transport");
+      w.String(transport_.c_str());
+      if (status->gsb) write_gsb_status(w, *status->gsb);
       w.Key("uptimeSeconds");
       w.Int64(uptime.count());
       w.Key("probes");

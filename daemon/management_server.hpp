@@ -6,6 +6,8 @@
 #include "gateway_service.hpp"
 #include "probe_service.hpp"
 
+#include <libproxy/gsb_client.hpp>
+
 #include <asio/io_context.hpp>
 
 #include <atomic>
@@ -43,6 +45,12 @@ public:
   ManagementServer(const ManagementServer&) = delete;
   ManagementServer& operator=(const ManagementServer&) = delete;
 
+  /// What the Status API reports about the VPN transport; `bus` (may be null) is read on the io
+  /// thread and must outlive the server.
+  void set_transport(std::string name, const libproxy::GsbClient* bus) {
+    transport_ = std::move(name);
+    bus_ = bus;
+  }
   /// Binds and starts serving; false with `error` set if it cannot.
   bool start(std::string& error);
   /// The bound port.
@@ -62,6 +70,8 @@ private:
   asio::io_context& io_;
   libproxy::Proxy& proxy_;
   GatewayService& gateways_;
+  std::string transport_ = "tap";
+  const libproxy::GsbClient* bus_ = nullptr;
   ProbeService& probes_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ManagementOptions options_;

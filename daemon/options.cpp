@@ -31,10 +31,15 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   }
 }
 
-// ID,tap=NAME,address=A.B.C.D/LEN[,mtu=N]
-TapVpn parse_vpn(std::string_view spec) {
+bool is_node_id(std::string_view text) {
+  return text.size() == 42 && text.substr(0, 2) == "0x" &&
+         text.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string_view::npos;
+}
+
+// ID,address=A.B.C.D/LEN[,tap=NAME][,mtu=N][,peer=IP@NODE_ID]...
+CommandLineVpn parse_vpn(std::string_view spec) {
   const auto parts = split(spec, ',');
-  TapVpn out;
+  CommandLineVpn out;
   out.vpn.id = std::string(parts[0]);
   if (out.vpn.id.empty()) bad(fmt::format("--vpn '{}': the VPN id is missing", spec));
   bool has_address = false;
@@ -44,6 +49,7 @@ TapVpn parse_vpn(std::string_view spec) {
       bad(fmt::format("--vpn: expected key=value, got '{}'", parts[i]));
     const auto key = parts[i].substr(0, eq), value = parts[i].substr(eq + 1);
     if (key == "tap") {
+      if (value.empty()) bad(fmt::format("--vpn '{}': tap= needs a device name", spec));
       out.tap_name = std::string(value);
     } else if (key == "address") {
       const Cidr cidr = parse_cidr(value);
@@ -52,12 +58,20 @@ TapVpn parse_vpn(std::string_view spec) {
       has_address = true;
     } else if (key == "mtu") {
       out.vpn.mtu = parse_number<std::uint16_t>(value, 576, 1500, "MTU");
+    } else if (key == "peer") {
+      const auto at = value.find('@');
+      std::error_code ec;
+      const auto address =
+          asio::ip::make_address_v4(std::string(value.substr(0, std::min(at, value.size()))), ec);
+      if (at == std::string_view::npos || ec || !is_node_id(value.substr(at + 1)))
+        bad(fmt::format("--vpn: peer=IP@NODE_ID expected (NODE_ID: 0x and 40 hex digits), got '{}'",
+                        value));
+      out.peers.emplace_back(address, std::string(value.substr(at + 1)));
     } else {
-      bad(fmt::format("--vpn: unknown key '{}' (expected tap, address, mtu)", key));
+      bad(fmt::format("--vpn: unknown key '{}' (expected address, tap, mtu, peer)", key));
     }
   }
   if (!has_address) bad(fmt::format("--vpn '{}': address=A.B.C.D/LEN is required", spec));
-  if (out.tap_name.empty()) bad(fmt::format("--vpn '{}': tap=NAME is required", spec));
   return out;
 }
 
@@ -129,6 +143,23 @@ Options parse_options(const std::vector<std::string_view>& args) {
       std::error_code ec;
       options.public_address = asio::ip::make_address(std::string(value()), ec);
       if (ec) bad("--public-address: invalid IP address");
+    } else if (arg == "--transport") {
+      const auto name = value();
+      if (name == "tap")
+        options.transport = Transport::tap;
+      else if (name == "gsb")
+        options.transport = Transport::gsb;
+      else
+        bad(fmt::format("--transport: expected tap or gsb, got '{}'", name));
+    } else if (arg == "--gsb-url") {
+      options.gsb_url = std::string(value());
+    } else if (arg == "--node-id") {
+      const auto id = value();
+      if (!is_node_id(id))
+        bad(fmt::format("--node-id: expected 0x and 40 hex digits, got '{}'", id));
+      options.node_id = std::string(id);
+    } else if (arg == "--gsb-start-timeout") {
+      options.gsb_start_timeout = parse_duration(value(), "--gsb-start-timeout");
     } else if (arg == "--max-connections") {
       max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
     } else {
@@ -149,9 +180,10 @@ std::string usage() {
 Forwards public TCP ports into Golem VPNs through an embedded TCP/IP stack (GAP-22).
 
 Options:
-  --vpn ID,tap=NAME,address=A.B.C.D/LEN[,mtu=N]
-        Join VPN ID over the TAP device NAME (created if missing), as A.B.C.D.
-        mtu defaults to 1220, the Golem VM MTU. Repeatable.
+  --vpn ID,address=A.B.C.D/LEN[,tap=NAME][,mtu=N][,peer=IP@NODE_ID]...
+        Join VPN ID as A.B.C.D: over the TAP device NAME (created if missing), or
+        without tap= over the transport. mtu defaults to 1220, the Golem VM MTU.
+        peer= says which node hosts a service address (GSB). Repeatable.
   --gateway tcp:LISTEN=VPN_ID,SERVICE_IP:PORT
         Forward connections to LISTEN (ip:port, [ipv6]:port or a bare port on
         0.0.0.0) to SERVICE_IP:PORT inside VPN_ID. Repeatable.
@@ -164,6 +196,15 @@ Options:
   --api-token TOKEN     Require "Authorization: Bearer TOKEN" (or GOLEM_PROXY_API_TOKEN).
   --no-api              Serve no management API.
   --public-address IP   Where a gateway given as a bare port binds (default 0.0.0.0).
+  --transport tap|gsb   How VPNs that arrive through the Gateway API are reached: a TAP
+                        device each, or the Golem Service Bus of the local yagna daemon.
+                        Default: gsb when yagna's extension environment is present
+                        (YAGNA_GSB_URL or YAGNA_NODE_ID), else tap.
+  --gsb-url URL         The bus (default: YAGNA_GSB_URL, GSB_URL, unix:/tmp/yagna.sock);
+                        unix:PATH, tcp://HOST:PORT or HOST:PORT.
+  --node-id 0x...       The proxy's node id (default: YAGNA_NODE_ID, else yagna's
+                        identity service).
+  --gsb-start-timeout T Give up (exit 1) if the bus is not reached in T (default 15).
         T is in seconds, or in milliseconds with an "ms" suffix (e.g. 500ms).
   -h, --help            Show this text.
 
@@ -171,8 +212,9 @@ Example:
   golem-proxyd --vpn demo,tap=gp0,address=10.20.30.41/24 \
                --gateway tcp:8080=demo,10.20.30.40:80
 
-VPNs that first appear in a Gateway API call are joined over a new TAP device, named in the
-gateway's "vpnLink" field. SIGINT or SIGTERM stops the daemon; it closes every socket and prints
+VPNs that first appear in a Gateway API call are joined over the transport: a new TAP device,
+or the Service Bus addresses /public/vpn/ID/raw and /public/vpn/ID/VpnControl; the gateway's
+"vpnLink" field names it. As a yagna extension the daemon reads YAGNA_GSB_URL and YAGNA_NODE_ID. SIGINT or SIGTERM stops the daemon; it closes every socket and prints
 its counters.
 )";
 }

@@ -9,14 +9,24 @@
 
 namespace proxyd {
 
-/// A VPN to join over a TAP device.
-struct TapVpn {
+/// A VPN to join from the command line.
+struct CommandLineVpn {
   libproxy::VpnConfig vpn;
-  std::string tap_name;
+  std::string tap_name;  ///< over this TAP device; empty: over the daemon's transport
+  /// Service addresses and the nodes hosting them (GSB transport).
+  std::vector<std::pair<asio::ip::address_v4, std::string>> peers;
 };
 
+/// How VPNs are reached: `automatic` is GSB inside yagna's extension environment
+/// (YAGNA_GSB_URL or YAGNA_NODE_ID set), TAP elsewhere.
+enum class Transport { automatic, tap, gsb };
+
 struct Options {
-  std::vector<TapVpn> vpns;
+  std::vector<CommandLineVpn> vpns;
+  Transport transport = Transport::automatic;
+  std::string gsb_url;  ///< empty: YAGNA_GSB_URL, GSB_URL, then unix:/tmp/yagna.sock
+  std::string node_id;  ///< empty: YAGNA_NODE_ID, then the identity service
+  std::chrono::milliseconds gsb_start_timeout = std::chrono::seconds(15);
   std::vector<libproxy::TcpGatewayConfig> gateways;
   libproxy::TcpTimeouts timeouts;  ///< for every gateway, the API's too
   std::size_t max_connections = libproxy::TcpGatewayConfig{}.max_connections;

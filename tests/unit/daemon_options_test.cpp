@@ -38,6 +38,25 @@ TEST_CASE("golem-proxyd defaults the MTU to the Golem VM's 1220") {
   CHECK(options.vpns[0].vpn.prefix_length == 16);
 }
 
+TEST_CASE("golem-proxyd parses the Service Bus options") {
+  const std::string node = "0x00000000000000000000000000000000000000Ab";
+  const auto options =
+      parse_options({"--transport", "gsb", "--gsb-url", "unix:/run/yagna.sock", "--node-id", node,
+                     "--vpn", "n,address=10.0.0.2/24,peer=10.0.0.3@" + node, "--vpn",
+                     "t,tap=gp1,address=10.1.0.2/24", "--gsb-start-timeout", "500ms"});
+  CHECK(options.transport == proxyd::Transport::gsb);
+  CHECK(options.gsb_url == "unix:/run/yagna.sock");
+  CHECK(options.node_id == node);
+  CHECK(options.gsb_start_timeout == std::chrono::milliseconds(500));
+  REQUIRE(options.vpns.size() == 2);
+  CHECK(options.vpns[0].tap_name.empty());  // over the transport
+  REQUIRE(options.vpns[0].peers.size() == 1);
+  CHECK(options.vpns[0].peers[0].first.to_string() == "10.0.0.3");
+  CHECK(options.vpns[0].peers[0].second == node);
+  CHECK(options.vpns[1].tap_name == "gp1");
+  CHECK(parse_options({}).transport == proxyd::Transport::automatic);
+}
+
 TEST_CASE("golem-proxyd endpoints are ip:port or bracketed IPv6 and port or a bare port") {
   const auto any = asio::ip::address_v4::any();
   CHECK(parse_endpoint("127.0.0.1:80", any).address().to_string() == "127.0.0.1");
@@ -54,8 +73,14 @@ TEST_CASE("golem-proxyd endpoints are ip:port or bracketed IPv6 and port or a ba
 TEST_CASE("golem-proxyd rejects bad options with a message") {
   const std::vector<std::vector<std::string_view>> bad = {
       {"--vpn"},
-      {"--vpn", "n,tap=t"},                   // no address
-      {"--vpn", "n,address=10.0.0.1/24"},     // no tap
+      {"--vpn", "n,tap=t"},                     // no address
+      {"--vpn", "n,tap=,address=10.0.0.1/24"},  // empty tap
+      {"--vpn", "n,address=10.0.0.1/24,peer=10.0.0.3"},
+      {"--vpn", "n,address=10.0.0.1/24,peer=10.0.0.3@0xprov"},
+      {"--vpn", "n,address=10.0.0.1/24,peer=fd00::3@0x0000000000000000000000000000000000000001"},
+      {"--transport", "carrier-pigeon"},
+      {"--node-id", "0x1234"},
+      {"--gsb-start-timeout", "0"},
       {"--vpn", "n,tap=t,address=10.0.0.1"},  // no prefix
       {"--vpn", "n,tap=t,address=10.0.0.1/33"},
       {"--vpn", "n,tap=t,address=fd00::1/64"},

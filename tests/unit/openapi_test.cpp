@@ -44,13 +44,15 @@ TEST_CASE("every documented route is served and every served route is documented
   IoThread io;
   std::optional<libproxy::Proxy> proxy;
   io.call([&] { proxy.emplace(io.io()); });
-  proxyd::GatewayService gateways(
-      *proxy,
-      [](const std::string&, std::string&, std::error_code& ec) {
-        ec = std::make_error_code(std::errc::operation_not_supported);
-        return std::unique_ptr<libproxy::VpnLink>();
-      },
-      {}, 16);
+  struct NoLinks final : proxyd::VpnTransport {
+    const char* name() const override { return "none"; }
+    std::unique_ptr<libproxy::VpnLink> open(const std::string&, std::string&,
+                                            std::error_code& ec) override {
+      ec = std::make_error_code(std::errc::operation_not_supported);
+      return nullptr;
+    }
+  } no_links;
+  proxyd::GatewayService gateways(*proxy, no_links, {}, 16);
   proxyd::ProbeService probes(io.io());
   proxyd::ManagementOptions options;
   options.port = 0;
