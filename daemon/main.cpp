@@ -163,7 +163,8 @@ int run(const proxyd::Options& options) {
     api_options.token = options.api_token;
     api_options.default_public_address = options.public_address;
     api = std::make_unique<proxyd::ManagementServer>(io, proxy, gateways, probes, api_options);
-    api->set_transport(transport->name(), bus.get());
+    api->set_transport(transport->name(), bus.get(),
+                       bus ? static_cast<proxyd::GsbTransport&>(*transport).node_id() : "");
     std::string error;
     if (!api->start(error)) {
       fmt::print(stderr, "golem-proxyd: {}\n", error);

@@ -37,9 +37,11 @@ void send_error(httplib::Response& res, const ApiError& error) {
   res.set_content(buffer.GetString(), json_type);
 }
 
-void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb) {
+void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb, const std::string& node_id) {
   w.Key("gsb");
   w.StartObject();
+  w.Key("nodeId");
+  w.String(node_id.c_str());
   w.Key("url");
   w.String(gsb.url.c_str());
   w.Key("state");
@@ -410,7 +412,7 @@ void ManagementServer::add_routes() {
       w.String(degraded ? "degraded" : "ok");
       w.Key("transport");
       w.String(transport_.c_str());
-      if (status->gsb) write_gsb_status(w, *status->gsb);
+      if (status->gsb) write_gsb_status(w, *status->gsb, node_id_);
       w.Key("uptimeSeconds");
       w.Int64(uptime.count());
       w.Key("probes");

@@ -46,10 +46,11 @@ public:
   ManagementServer& operator=(const ManagementServer&) = delete;
 
   /// What the Status API reports about the VPN transport; `bus` (may be null) is read on the io
-  /// thread and must outlive the server.
-  void set_transport(std::string name, const libproxy::GsbClient* bus) {
+  /// thread and must outlive the server; `node_id` is the proxy's on the bus.
+  void set_transport(std::string name, const libproxy::GsbClient* bus, std::string node_id) {
     transport_ = std::move(name);
     bus_ = bus;
+    node_id_ = std::move(node_id);
   }
   /// Binds and starts serving; false with `error` set if it cannot.
   bool start(std::string& error);
@@ -72,6 +73,7 @@ private:
   GatewayService& gateways_;
   std::string transport_ = "tap";
   const libproxy::GsbClient* bus_ = nullptr;
+  std::string node_id_;
   ProbeService& probes_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   ManagementOptions options_;
