@@ -130,6 +130,8 @@ public:
 
   void on_state(StateHandler handler);
   bool connected() const;
+  /// Bytes queued for the socket and not yet written (a sender's cue to slow down).
+  std::size_t queued_bytes() const;
   GsbStatus status() const;
 
 private:

@@ -522,6 +522,10 @@ void GsbClient::on_state(StateHandler handler) {
 
 bool GsbClient::connected() const { return impl_->state == GsbState::connected; }
 
+std::size_t GsbClient::queued_bytes() const {
+  return impl_->queued.size() + impl_->in_flight.size();
+}
+
 GsbStatus GsbClient::status() const {
   GsbStatus status;
   status.url = impl_->config.url;
