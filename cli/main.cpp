@@ -339,8 +339,19 @@ int status(Api& api, const Settings& settings, const Args& args) {
   const auto doc = parse(reply);
   std::vector<std::vector<std::string>> rows;
   for (const char* key :
-       {"status", "uptimeSeconds", "probes", "gateways", "vpns", "activitiesServed"})
+       {"status", "uptimeSeconds", "transport", "probes", "gateways", "vpns", "activitiesServed"})
     rows.push_back({key, text(doc, key)});
+  if (doc.IsObject() && doc.HasMember("gsb") && doc["gsb"].IsObject()) {
+    const auto& gsb = doc["gsb"];
+    for (const char* key : {"nodeId", "url", "state", "lastError"})
+      rows.push_back({std::string("gsb.") + key, text(gsb, key)});
+    if (gsb.HasMember("bindings") && gsb["bindings"].IsArray())
+      for (const auto& binding : gsb["bindings"].GetArray())
+        if (binding.IsObject() && binding.HasMember("registered") && binding["registered"].IsBool())
+          rows.push_back({"gsb.binding",
+                          text(binding, "address") +
+                              (binding["registered"].GetBool() ? " (registered)" : " (pending)")});
+  }
   if (doc.IsObject() && doc.HasMember("connections") && doc["connections"].IsObject())
     for (const auto& counter : doc["connections"].GetObject())
       rows.push_back(

@@ -80,6 +80,20 @@ std::string gateway_entry(const std::string& remote_id, const std::string& remot
          R"("})";
 }
 
+// golem-proxyctl's output for `args` against the daemon.
+std::string ctl(const GsbDaemon& daemon, const std::string& args) {
+  const std::string command = std::string(GOLEM_PROXYCTL_PATH) +
+                              " --api http://127.0.0.1:" + std::to_string(daemon.port) + " " +
+                              args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
+  REQUIRE(pclose(pipe) == 0);
+  return out;
+}
+
 // A bare bus client that tries to register `address`; returns the router's reply code.
 int try_register(const std::string& url, const std::string& address) {
   asio::io_context io;
@@ -129,6 +143,9 @@ TEST_CASE("golem-proxyd takes the Service Bus inside yagna's extension environme
     return daemon.bindings() == std::map<std::string, bool>{{raw, true}, {control, true}};
   }));
   CHECK(try_register(router.url(), raw) == 409);
+  const auto table = ctl(daemon, "status");
+  CHECK(table.find("gsb.state") != std::string::npos);
+  CHECK(table.find(raw + " (registered)") != std::string::npos);
 
   // A remoteId that is not a node id cannot route frames: refused, nothing changes.
   auto bad =
@@ -151,6 +168,20 @@ TEST_CASE("golem-proxyd takes the Service Bus inside yagna's extension environme
       wait_until([&] { return std::string(daemon.status()["status"].GetString()) == "degraded"; }));
   router.start();
   REQUIRE(wait_until([&] { return std::string(daemon.status()["status"].GetString()) == "ok"; }));
+}
+
+TEST_CASE("golem-proxyd joins a VPN on the Service Bus from its command line") {
+  SbRouter router;
+  GsbDaemon daemon(
+      {}, {"--transport", "gsb", "--gsb-url", router.url(), "--node-id", proxy_node, "--vpn",
+           vpn + ",address=10.7.0.2/24,peer=10.7.0.3@" + service_node, "--gateway",
+           "tcp:127.0.0.1:" + std::to_string(free_loopback_port()) + "=" + vpn + ",10.7.0.3:80"});
+  const std::string raw = "/public/vpn/" + vpn + "/raw";
+  REQUIRE(wait_until([&] {
+    const auto bindings = daemon.bindings();
+    return bindings.count(raw) == 1 && bindings.at(raw);
+  }));
+  CHECK(try_register(router.url(), raw) == 409);
 }
 
 TEST_CASE("golem-proxyd asks the identity service for its node id") {
