@@ -308,11 +308,15 @@ struct GsbClient::Impl : std::enable_shared_from_this<Impl> {
 
   void serve(const gsb::CallRequest& request) {
     std::shared_ptr<Binding> binding;
-    std::size_t best = 0;
-    for (const auto& [address, candidate] : bindings) {
-      if (address.size() >= best && serves(address, request.address)) {
-        binding = candidate;
-        best = address.size();
+    if (const auto exact = bindings.find(request.address); exact != bindings.end()) {
+      binding = exact->second;  // the usual case: a VPN's raw address
+    } else {
+      std::size_t best = 0;  // else the longest bound prefix, as the router routes
+      for (const auto& [address, candidate] : bindings) {
+        if (address.size() >= best && serves(address, request.address)) {
+          binding = candidate;
+          best = address.size();
+        }
       }
     }
     if (!binding) {
