@@ -14,13 +14,17 @@
 #include <fmt/format.h>
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <cctype>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
+#include <functional>
 #include <optional>
 
 namespace {
@@ -176,13 +180,30 @@ int run(const proxyd::Options& options) {
   fmt::print("ready\n");
   std::fflush(stdout);
 
-  asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const std::error_code& ec, int signal) {
-    if (ec) return;
-    fmt::print("stopping on signal {}\n", signal);
+  const auto shut_down = [&](const std::string& why) {
+    fmt::print("stopping {}\n", why);
+    std::fflush(stdout);
     proxy.stop();
     io.stop();
+  };
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const std::error_code& ec, int signal) {
+    if (!ec) shut_down(fmt::format("on signal {}", signal));
   });
+  // yagna signals only its own process when it stops, which would leave an extension running
+  // on without its bus: an autostarted daemon (YAGNA_NODE_ID set) ends with its parent.
+  asio::steady_timer parent_watch(io);
+  const pid_t parent = getppid();
+  std::function<void()> watch_parent = [&] {
+    parent_watch.expires_after(std::chrono::milliseconds(500));
+    parent_watch.async_wait([&](const std::error_code& ec) {
+      if (ec) return;
+      if (getppid() != parent) return shut_down(fmt::format("as its parent {} is gone", parent));
+      watch_parent();
+    });
+  };
+  if (const char* node = std::getenv("YAGNA_NODE_ID"); node != nullptr && parent != 1)
+    watch_parent();
   io.run();
   if (api) api->stop();  // its handlers wait for the io thread, which no longer runs
 
@@ -212,6 +233,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     raise_descriptor_limit();
+    // A closed stdout (yagna gone, say) must not kill the daemon; sockets use MSG_NOSIGNAL.
+    std::signal(SIGPIPE, SIG_IGN);
     return run(options);
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "golem-proxyd: {}\n", e.what());

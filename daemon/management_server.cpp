@@ -335,11 +335,18 @@ bool ManagementServer::start(std::string& error) {
     return false;
   }
   add_routes();
+  // httplib sets SO_REUSEPORT, which lets a second daemon bind a port this one serves (and
+  // take half its requests). Only SO_REUSEADDR: a port in use is an error.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   const bool bound = options_.port == 0
                          ? (port_ = server_->bind_to_any_port(options_.host)) > 0
                          : server_->bind_to_port(options_.host, port_ = options_.port);
   if (!bound) {
-    error = fmt::format("cannot bind the API to {}:{}", options_.host, options_.port);
+    error = fmt::format("cannot bind the API to {}:{} (in use, or not an address of this machine)",
+                        options_.host, options_.port);
     return false;
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });

@@ -163,6 +163,17 @@ TEST_CASE("a bearer token guards the API and is required off loopback") {
   CHECK(WEXITSTATUS(status) == 1);
 }
 
+TEST_CASE("a second daemon cannot take the API port of a running one") {
+  ApiDaemon first;
+  DaemonProcess second({GOLEM_PROXYD_PATH, "--api", "127.0.0.1:" + std::to_string(first.port)});
+  const bool started = !second.wait_for_line("ready").empty();
+  const int status = started ? second.stop(SIGTERM) : second.wait();
+  CHECK_FALSE(started);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK(first.http->Get("/status-api/v1/status")->status == 200);
+}
+
 TEST_CASE("concurrent API calls from many threads while traffic flows") {
   require_root_and_tap();
   ApiDaemon api;

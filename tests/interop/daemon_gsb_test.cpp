@@ -252,18 +252,9 @@ TEST_CASE("a public TCP connection crosses golem-proxyd and three real yagna dae
     return bindings.size() == 2 && bindings.begin()->second && bindings.rbegin()->second;
   }));
 
-  Client client(port);
   constexpr std::size_t size = 256 * 1024;
-  std::string sent(size, '\0');
-  Pattern(11).fill({reinterpret_cast<std::uint8_t*>(sent.data()), size});
-  std::thread writer([&] {
-    client.send_all(sent);
-    client.shutdown_send();
-  });
-  std::string echoed;
-  CHECK(client.read_to_eof(&echoed) == static_cast<long>(size));
-  writer.join();
-  CHECK(echoed == sent);
+  Client client(port);
+  CHECK(echo_round_trip(client, size, 11));
   CHECK(service.stats().accepted == 1);
   const auto counters = daemon.status()["gsb"]["counters"].GetObject();
   CHECK(counters["framesSent"].GetUint64() > size / 1180);

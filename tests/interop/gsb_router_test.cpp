@@ -347,18 +347,7 @@ TEST_CASE("a public TCP connection crosses ya-sb-router to a kernel service node
 
   {
     Client client(port);
-    constexpr std::size_t size = 1 << 20;
-    Pattern pattern(7);
-    std::string sent(size, '\0');
-    pattern.fill({reinterpret_cast<std::uint8_t*>(sent.data()), size});
-    std::thread writer([&] {
-      client.send_all(sent);
-      client.shutdown_send();
-    });
-    std::string echoed;
-    CHECK(client.read_to_eof(&echoed) == static_cast<long>(size));
-    writer.join();
-    CHECK(echoed == sent);
+    CHECK(echo_round_trip(client, 1 << 20, 7));
   }
   // The service node learned who the proxy is from the frames' caller: it was never told.
   const auto learned = node_io.call([&] { return node_link->nodes()->entries(); });

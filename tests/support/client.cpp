@@ -1,5 +1,7 @@
 #include "client.hpp"
 
+#include "data.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -9,6 +11,7 @@
 #include <cerrno>
 #include <stdexcept>
 #include <system_error>
+#include <thread>
 
 namespace testing {
 
@@ -89,6 +92,23 @@ void Client::reset() {
   setsockopt(fd_, SOL_SOCKET, SO_LINGER, &option, sizeof option);
   ::close(fd_);
   fd_ = -1;
+}
+
+bool echo_round_trip(Client& client, std::size_t size, std::uint64_t seed) {
+  std::string sent(size, '\0');
+  Pattern(seed).fill({reinterpret_cast<std::uint8_t*>(sent.data()), size});
+  std::thread writer([&] {
+    try {
+      client.send_all(sent);
+      client.shutdown_send();
+    } catch (const std::exception&) {
+      // The reader sees the stream end early.
+    }
+  });
+  std::string echoed;
+  const long received = client.read_to_eof(&echoed);
+  writer.join();
+  return received == static_cast<long>(size) && echoed == sent;
 }
 
 }  // namespace testing

@@ -36,4 +36,8 @@ private:
   int fd_ = -1;
 };
 
+/// Sends `size` bytes of Pattern(seed) on a second thread, half-closes, and reads until EOF:
+/// true when exactly those bytes came back (an echo service at the far end).
+bool echo_round_trip(Client& client, std::size_t size, std::uint64_t seed);
+
 }  // namespace testing

@@ -1,5 +1,6 @@
 #include "sb_router.hpp"
 
+#include "golem_tools.hpp"
 #include "io_thread.hpp"
 
 #include <fcntl.h>
@@ -31,22 +32,6 @@ bool accepts(const std::string& path) {
 }
 
 }  // namespace
-
-std::string require_sb_router() {
-  std::string path;
-  if (const char* env = std::getenv("YA_SB_ROUTER"); env != nullptr && *env != '\0')
-    path = env;
-  else
-    path = "/var/cache/golem-proxy-tools/ya-sb-router-0.6.4/bin/ya-sb-router";
-  if (::access(path.c_str(), X_OK) != 0) {
-    std::fprintf(stderr,
-                 "SKIPPED: no ya-sb-router at %s; tests/interop/fetch-golem-tools.sh builds it "
-                 "(tests/run-all.sh runs it), or set YA_SB_ROUTER\n",
-                 path.c_str());
-    std::exit(77);
-  }
-  return path;
-}
 
 SbRouter::SbRouter(std::vector<std::string> extra)
     : binary_(require_sb_router()), extra_(std::move(extra)) {

@@ -2,16 +2,14 @@
 // process on a unix socket in a fresh directory, for tests of the GSB transport.
 #pragma once
 
+#include "golem_tools.hpp"
+
 #include <sys/types.h>
 
 #include <string>
 #include <vector>
 
 namespace testing {
-
-/// The router binary: $YA_SB_ROUTER, else the fetch script's cache. Exits the test with 77
-/// (skipped) and says why when there is none.
-std::string require_sb_router();
 
 class SbRouter {
 public:

@@ -1,5 +1,6 @@
 #include "yagna.hpp"
 
+#include "golem_tools.hpp"
 #include "io_thread.hpp"
 #include "sb_router.hpp"
 
@@ -61,7 +62,7 @@ bool inherited_setting(const std::string& entry) {
 // Starts `args` with the environment plus `env`, stdout and stderr appended to `log_path`. The
 // child is killed if the test process dies, so a crashed test leaves nothing behind.
 pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
-            const std::string& log_path) {
+            const std::string& log_path, bool own_process_group = false) {
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry)
     if (!inherited_setting(*entry)) environment.emplace_back(*entry);
@@ -78,6 +79,7 @@ pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) ::_exit(127);
+    if (own_process_group && ::setpgid(0, 0) != 0) ::_exit(127);
     const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (log < 0 || null < 0) ::_exit(127);
@@ -124,22 +126,6 @@ std::string describe(const httplib::Result& result) {
 }
 
 }  // namespace
-
-std::string require_yagna() {
-  std::string path;
-  if (const char* env = std::getenv("YAGNA"); env != nullptr && *env != '\0')
-    path = env;
-  else
-    path = "/var/cache/golem-proxy-tools/golem-node-0.17.6/yagna";
-  if (::access(path.c_str(), X_OK) != 0) {
-    std::fprintf(stderr,
-                 "SKIPPED: no yagna at %s; tests/interop/fetch-golem-tools.sh fetches it "
-                 "(tests/run-all.sh runs it), or set YAGNA\n",
-                 path.c_str());
-    std::exit(77);
-  }
-  return path;
-}
 
 unsigned short free_loopback_port() {
   asio::io_context io;
@@ -202,8 +188,11 @@ std::string YagnaHub::log() const { return read_file(directory_ + "/router.log",
 // ---- YagnaDaemon
 // ---------------------------------------------------------------------------------
 
-YagnaDaemon::YagnaDaemon(const YagnaHub& hub, std::string name)
-    : name_(std::move(name)), hub_(hub.address()), binary_(require_yagna()) {
+YagnaDaemon::YagnaDaemon(const YagnaHub& hub, std::string name, YagnaOptions options)
+    : name_(std::move(name)),
+      hub_(hub.address()),
+      options_(std::move(options)),
+      binary_(require_yagna()) {
   directory_ = make_directory();
   gsb_url_ = "unix:" + directory_ + "/gsb.sock";
   app_key_ = "lp-" + name_ + "-key";
@@ -224,13 +213,15 @@ YagnaDaemon::YagnaDaemon(const YagnaHub& hub, std::string name)
 
 bool YagnaDaemon::start_once(std::string& why) {
   api_port_ = free_loopback_port();
-  const std::string data = directory_ + "/data";
+  const std::string data = data_dir();
   std::filesystem::create_directories(data);
-  pid_ = spawn(
-      {binary_, "service", "run", "--disable-metrics-push"},
-      {"YAGNA_DATADIR=" + data, "GSB_URL=" + gsb_url_, "YAGNA_API_URL=" + api_url(),
-       "YAGNA_AUTOCONF_APPKEY=" + app_key_, "YA_NET_TYPE=central", "CENTRAL_NET_HOST=" + hub_},
-      log_path_);
+  std::vector<std::string> environment{
+      "YAGNA_DATADIR=" + data,      "GSB_URL=" + gsb_url_,
+      "YAGNA_API_URL=" + api_url(), "YAGNA_AUTOCONF_APPKEY=" + app_key_,
+      "YA_NET_TYPE=central",        "CENTRAL_NET_HOST=" + hub_};
+  environment.insert(environment.end(), options_.environment.begin(), options_.environment.end());
+  pid_ = spawn({binary_, "service", "run", "--disable-metrics-push"}, environment, log_path_,
+               options_.own_process_group);
   http_ = std::make_unique<httplib::Client>("127.0.0.1", api_port_);
   http_->set_bearer_token_auth(app_key_.c_str());
   http_->set_connection_timeout(std::chrono::seconds(1));
@@ -279,7 +270,19 @@ void YagnaDaemon::stop() {
   pid_ = -1;
 }
 
-std::string YagnaDaemon::log() const { return read_file(log_path_, 12000); }
+void YagnaDaemon::interrupt_group() {
+  if (pid_ <= 0) return;
+  if (!options_.own_process_group)
+    throw std::logic_error("yagna " + name_ + ": interrupt_group() needs own_process_group");
+  ::kill(-pid_, SIGINT);
+  if (wait_until([&] { return exited(pid_); }, std::chrono::seconds(5))) {
+    pid_ = -1;
+    return;
+  }
+  stop();
+}
+
+std::string YagnaDaemon::log(std::size_t tail) const { return read_file(log_path_, tail); }
 
 // ---- the requestor's REST API ----------------------------------------------------------------
 

@@ -4,6 +4,8 @@
 // (PR_SET_PDEATHSIG) and is stopped by the destructor of the object that started it.
 #pragma once
 
+#include "golem_tools.hpp"
+
 #include "daemon_process.hpp"
 #include "netns.hpp"
 
@@ -19,10 +21,6 @@ class Client;
 }
 
 namespace testing {
-
-/// The yagna binary: $YAGNA, else the fetch script's cache. Exits the test with 77 (skipped)
-/// and says why when there is none.
-std::string require_yagna();
 
 /// A TCP port on 127.0.0.1 that nothing holds right now (the kernel's pick).
 unsigned short free_loopback_port();
@@ -54,6 +52,15 @@ private:
   pid_t pid_ = -1;
 };
 
+/// How a YagnaDaemon is started, beyond the defaults.
+struct YagnaOptions {
+  /// NAME=VALUE entries added to the daemon's environment (e.g. YAGNA_EXTENSIONS_DIR=...).
+  std::vector<std::string> environment;
+  /// Start the daemon in a process group of its own (setpgid), so that interrupt_group() can
+  /// signal it and its children (autostarted extensions) the way Ctrl+C in a terminal does.
+  bool own_process_group = false;
+};
+
 /// `yagna service run` on the hub's central net, in a fresh data directory
 /// (/tmp/lp-yagna-XXXXXX, removed by the destructor) with its own GSB socket, REST port and
 /// app key. The constructor returns once the REST API answers GET /me and the daemon is bound
@@ -61,7 +68,7 @@ private:
 class YagnaDaemon {
 public:
   /// `name` only labels logs and failure messages.
-  YagnaDaemon(const YagnaHub& hub, std::string name);
+  YagnaDaemon(const YagnaHub& hub, std::string name, YagnaOptions options = {});
   ~YagnaDaemon();
   YagnaDaemon(const YagnaDaemon&) = delete;
   YagnaDaemon& operator=(const YagnaDaemon&) = delete;
@@ -77,17 +84,27 @@ public:
   /// A REST client for the daemon that sends the app key as a bearer token.
   httplib::Client& http();
 
-  /// SIGINT, then SIGKILL if it has not exited within a few seconds. Idempotent.
+  /// YAGNA_DATADIR, which yagna passes to extensions as YAGNA_DATA_DIR.
+  std::string data_dir() const { return directory_ + "/data"; }
+  /// The `yagna service run` process, or -1 once stopped.
+  pid_t pid() const { return pid_; }
+
+  /// SIGINT, then SIGKILL if it has not exited within a few seconds. Idempotent. Only the
+  /// daemon is signalled: yagna 0.17.6 leaves its extensions running (orphaned).
   void stop();
+  /// SIGINT to the daemon's whole process group (it and its extensions, as Ctrl+C in a
+  /// terminal does), then stop(). Needs YagnaOptions::own_process_group.
+  void interrupt_group();
   bool running() const { return pid_ > 0; }
-  /// The end of the daemon's log (stdout and stderr), for failure messages.
-  std::string log() const;
+  /// The end of the daemon's log (stdout and stderr; `tail` characters, 0 = all).
+  std::string log(std::size_t tail = 12000) const;
 
 private:
   bool start_once(std::string& why);
 
   std::string name_;
   std::string hub_;
+  YagnaOptions options_;
   std::string binary_;
   std::string directory_;
   std::string gsb_url_;
