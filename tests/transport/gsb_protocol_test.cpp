@@ -50,7 +50,11 @@ TEST_CASE("GSB frames match the golden bytes") {
   CHECK(hex(frame(RegisterReply{409, ""})) == "00 00 00 05 1a 03 08 99 03");
   CHECK(hex(frame(RegisterRequest{"/public/vpn/abc/raw"})) ==
         "00 00 00 17 12 15 0a 13 2f 70 75 62 6c 69 63 2f 76 70 6e 2f 61 62 63 2f 72 61 77");
+  CHECK(hex(frame(UnregisterRequest{"/public/vpn/abc/raw"})) ==
+        "00 00 00 17 22 15 0a 13 2f 70 75 62 6c 69 63 2f 76 70 6e 2f 61 62 63 2f 72 61 77");
   CHECK(hex(frame(UnregisterReply{404})) == "00 00 00 05 2a 03 08 94 03");
+  CHECK(hex(frame(CallRequest{"local", "/a", "5", "", false})) ==
+        "00 00 00 10 32 0e 0a 05 6c 6f 63 61 6c 12 02 2f 61 1a 01 35");
   std::string id;
   for (char c = 0; c < 16; ++c) id += c;
   CHECK(hex(frame(Hello{"p", "1", id})) ==
@@ -77,6 +81,25 @@ TEST_CASE("a GSB push has the documented layout and decodes back") {
   CHECK(decoded.request_id == "12");
   CHECK(decoded.data == push.data);
   CHECK(decoded.no_reply);
+}
+
+TEST_CASE("the push fast path writes the same bytes as the general encoder") {
+  const std::string caller = "0x" + std::string(40, 'a');
+  const std::string address =
+      "/udp/net/0x" + std::string(40, 'b') + "/vpn/" + std::string(32, 'c') + "/raw";
+  for (const std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{127}, std::size_t{128},
+                                 std::size_t{1234}, std::size_t{20000}}) {
+    for (const bool no_reply : {true, false}) {
+      std::string data(size, '\0');
+      for (std::size_t i = 0; i < size; ++i) data[i] = static_cast<char>(i * 7);
+      std::string fast = "prefix";
+      append_call_request(fast, caller, address, "123456",
+                          {reinterpret_cast<const std::uint8_t*>(data.data()), data.size()},
+                          no_reply);
+      INFO(size << " bytes, no_reply " << no_reply);
+      CHECK(fast == "prefix" + frame(CallRequest{caller, address, "123456", data, no_reply}));
+    }
+  }
 }
 
 TEST_CASE("every GSB message the proxy uses decodes back to itself") {

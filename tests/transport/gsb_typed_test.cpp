@@ -489,3 +489,45 @@ TEST_CASE("GSB typed decoders survive random bytes") {
     decode_anything(bytes);
   }
 }
+
+// Captured from real yagna 0.17.6 daemons on a central net (hub: ya-sb-router 0.6.4): what a
+// requestor daemon sent to a provider's node, and what a daemon's identity service answered.
+// On a central net yagna does not compress; the zlib path is covered by the Rust vectors above.
+TEST_CASE("GSB typed payloads captured from real yagna daemons decode") {
+  std::error_code ec;
+  const std::string net = "71c1da81295f4398a0a93487ca62023e";
+  auto add = decode_vpn_control(
+      unhex("6164644e6f646573006e6574776f726b5f69640020373163316461383132393566343339386130613933"
+            "3438376361363230323365006e6f646573003139322e3136382e382e32002a3078363230353034363533"
+            "643238633462613361356332353337343637633834666635326439646361640001390101013014027347"
+            "0201026c09142401860101010924022401"),
+      ec);
+  REQUIRE(add);
+  CHECK(add->kind == VpnControl::Kind::add_nodes);
+  CHECK(add->network_id == net);
+  CHECK(add->nodes == std::vector<std::pair<std::string, std::string>>{
+                          {"192.168.8.2", "0x620504653d28c4ba3a5c2537467c84ff52d9dcad"}});
+
+  auto remove = decode_vpn_control(
+      unhex("72656d6f76654e6f646573006e6574776f726b5f69640020373163316461383132393566343339386130"
+            "6139333438376361363230323365006e6f64655f696473002a3078666162633033393265366530303930"
+            "3831363366326662333964383730396361646237646464306400012c1402663a0201025f091428017c01"
+            "01010924022401"),
+      ec);
+  REQUIRE(remove);
+  CHECK(remove->kind == VpnControl::Kind::remove_nodes);
+  CHECK(remove->network_id == net);
+  CHECK(remove->node_ids == std::vector<std::string>{"0xfabc0392e6e00908163f2fb39d8709cadb7ddd0d"});
+
+  // The request the identity service answered, and its answer.
+  CHECK(hex(encode_identity_get_default()) == "09627944656661756c74000a1401");
+  auto node = decode_identity_reply_node_id(
+      unhex("4f6b00616c696173006e6f64654964002a30783632303530343635336432386334626133613563323533"
+            "37343637633834666635326439646361640069734c6f636b656400697344656661756c740064656c6574"
+            "65640005550a151f5305010500000100530068686814016b0101010f24022401"),
+      ec);
+  REQUIRE(node);
+  CHECK(*node == "0x620504653d28c4ba3a5c2537467c84ff52d9dcad");
+  // The reply the requestor took without complaint.
+  CHECK(hex(encode_unit_ok()) == "4f6b0001040101010000022401");
+}
