@@ -98,6 +98,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<libproxy::GsbLink> link;
   std::optional<libproxy::LinkBridge> bridge;
+  std::string node_id = options->node_id;  // or the identity service's answer
   int status = 0;
   asio::steady_timer ready_check(io);
   std::function<void()> wait_ready = [&] {
@@ -105,7 +106,7 @@ int main(int argc, char** argv) {
     bool registered = now.state == libproxy::GsbState::connected;
     for (const auto& binding : now.bindings) registered = registered && binding.registered;
     if (registered) {
-      std::printf("ready: node %s, VPN %s, TAP %s, serving %s\n", options->node_id.c_str(),
+      std::printf("ready: node %s, VPN %s, TAP %s, serving %s\n", node_id.c_str(),
                   options->vpn.c_str(), tap->name().c_str(), link->raw_address().c_str());
       std::fflush(stdout);
       return;
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
       if (!error) wait_ready();
     });
   };
-  auto join = [&](const std::string& node_id) {
+  auto join = [&](const std::string& id) {
+    node_id = id;
     libproxy::GsbLinkConfig link_config{options->vpn, node_id, options->bind_prefix, {}};
     auto created = libproxy::GsbLink::create(bus, link_config);
     if (!created) {
@@ -135,14 +137,14 @@ int main(int argc, char** argv) {
   if (!options->node_id.empty()) {
     join(options->node_id);
   } else {
-    libproxy::fetch_default_node_id(bus, [&](std::error_code error, std::string node_id) {
+    libproxy::fetch_default_node_id(bus, [&](std::error_code error, std::string id) {
       if (error) {
         std::fprintf(stderr, "no node id (--node-id, YAGNA_NODE_ID or the identity service): %s\n",
                      error.message().c_str());
         status = 1;
         return io.stop();
       }
-      join(node_id);
+      join(id);
     });
   }
   asio::signal_set signals(io, SIGINT, SIGTERM);
