@@ -256,7 +256,8 @@ TEST_CASE("a public TCP connection crosses golem-proxyd and three real yagna dae
   Client client(port);
   CHECK(echo_round_trip(client, size, 11));
   CHECK(service.stats().accepted == 1);
-  const auto counters = daemon.status()["gsb"]["counters"].GetObject();
+  const auto status = daemon.status();  // the Document owns what `counters` refers to
+  const auto& counters = status["gsb"]["counters"];
   CHECK(counters["framesSent"].GetUint64() > size / 1180);
   CHECK(counters["framesReceived"].GetUint64() > 0);
 }
