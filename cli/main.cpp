@@ -11,6 +11,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace {
@@ -37,6 +38,10 @@ Commands:
   gateway get PROTO ADDR    one gateway
   gateway rm PROTO ADDR     remove a gateway
   status                    the proxy's health
+  metrics [--activity ID | --vpn ID]
+                            bytes and rates of the whole proxy, an activity or a VPN
+  connections [--activity ID] [--vpn ID]
+                            the open connections and their bytes and rates
 
 PROTO is tcp or udp. ADDR is ip:port, [ipv6]:port or a bare port.
 
@@ -360,6 +365,110 @@ int status(Api& api, const Settings& settings, const Args& args) {
   return 0;
 }
 
+// ---- metrics
+// -------------------------------------------------------------------------------------
+
+// 1536 -> "1.5 KiB": binary units, as people read them.
+std::string human_bytes(double bytes) {
+  static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  std::size_t unit = 0;
+  while (bytes >= 1024 && unit + 1 < std::size(units)) {
+    bytes /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[unit]);
+}
+
+double number(const rapidjson::Value& v, const char* key) {
+  if (!v.IsObject() || !v.HasMember(key) || !v[key].IsNumber()) return 0;
+  return v[key].GetDouble();
+}
+
+// The rows of one Bandwidth object: direction, total, current, average and max rates.
+std::vector<std::vector<std::string>> bandwidth_rows(const rapidjson::Value& b) {
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [label, total, rates] :
+       {std::tuple{"in (from clients)", "bytesReceived", "inbound"},
+        std::tuple{"out (to clients)", "bytesSent", "outbound"}}) {
+    const auto& r = b.IsObject() && b.HasMember(rates) ? b[rates] : b;
+    rows.push_back({label, human_bytes(number(b, total)), human_bytes(number(r, "current")) + "/s",
+                    human_bytes(number(r, "average")) + "/s",
+                    human_bytes(number(r, "max")) + "/s"});
+  }
+  return rows;
+}
+
+const std::vector<std::string> bandwidth_header = {"DIRECTION", "TOTAL", "CURRENT", "AVERAGE",
+                                                   "MAX"};
+
+// --activity ID / --vpn ID flags; anything else is a usage error.
+std::map<std::string, std::string> filter_flags(const Args& args, const char* usage) {
+  std::map<std::string, std::string> flags;
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    if ((args[i] != "--activity" && args[i] != "--vpn") || i + 1 >= args.size())
+      throw UsageError(usage);
+    flags[args[i]] = args[i + 1];
+  }
+  return flags;
+}
+
+int metrics(Api& api, const Settings& settings, const Args& args) {
+  const char* usage = "metrics [--activity ID | --vpn ID]";
+  const auto flags = filter_flags(args, usage);
+  if (flags.size() > 1) throw UsageError(usage);
+  std::string path = "/status-api/v1/metrics";
+  if (flags.count("--activity")) path += "/activity/" + encode(flags.at("--activity"));
+  if (flags.count("--vpn")) path += "/vpn/" + encode(flags.at("--vpn"));
+  const auto reply = api.call("GET", path);
+  if (settings.json) return fmt::print("{}\n", reply), 0;
+  const auto doc = parse(reply);
+  if (!doc.IsObject() || !doc.HasMember("bandwidth"))
+    throw std::runtime_error("unexpected answer: " + reply);
+  std::vector<std::string> facts;
+  for (const char* key :
+       {"activityId", "vpnId", "linkState", "gateways", "probes", "activitiesServed"})
+    if (doc.HasMember(key)) facts.push_back(fmt::format("{} {}", key, text(doc, key)));
+  if (doc.HasMember("connections") && doc["connections"].IsObject()) {
+    facts.push_back("connections " + text(doc["connections"], "active") + " open");
+    if (doc["connections"].HasMember("total"))
+      facts.back() += ", " + text(doc["connections"], "total") + " in all";
+  }
+  const auto& bandwidth = doc["bandwidth"];
+  facts.push_back(fmt::format("window {}s", number(bandwidth, "windowSeconds")));
+  std::string line;
+  for (const auto& fact : facts) line += (line.empty() ? "" : " · ") + fact;
+  fmt::print("{}\n", line);
+  print_table(bandwidth_header, bandwidth_rows(bandwidth));
+  return 0;
+}
+
+int connections(Api& api, const Settings& settings, const Args& args) {
+  const auto flags = filter_flags(args, "connections [--activity ID] [--vpn ID]");
+  std::string query;
+  for (const auto& [flag, value] : flags)
+    query += (query.empty() ? "?" : "&") + flag.substr(2) + "=" + encode(value);
+  const auto reply = api.call("GET", "/status-api/v1/connections" + query);
+  if (settings.json) return fmt::print("{}\n", reply), 0;
+  const auto doc = parse(reply);
+  if (!doc.IsObject() || !doc.HasMember("connections") || !doc["connections"].IsArray())
+    throw std::runtime_error("unexpected answer: " + reply);
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& c : doc["connections"].GetArray()) {
+    if (!c.IsObject() || !c.HasMember("bandwidth")) continue;
+    const auto& b = c["bandwidth"];
+    const auto& in = b.HasMember("inbound") ? b["inbound"] : b;
+    const auto& out = b.HasMember("outbound") ? b["outbound"] : b;
+    rows.push_back({text(c, "id"), text(c, "gateway"), text(c, "client"), text(c, "activityId"),
+                    text(c, "vpnId"), text(c, "state"), human_bytes(number(b, "bytesReceived")),
+                    human_bytes(number(b, "bytesSent")), human_bytes(number(in, "current")) + "/s",
+                    human_bytes(number(out, "current")) + "/s"});
+  }
+  print_table(
+      {"ID", "GATEWAY", "CLIENT", "ACTIVITY", "VPN", "STATE", "IN", "OUT", "IN_NOW", "OUT_NOW"},
+      rows);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -390,6 +499,9 @@ int main(int argc, char** argv) {
     Api api(settings);
     const std::string command = words[0];
     if (command == "status") return status(api, settings, {words.begin() + 1, words.end()});
+    if (command == "metrics") return metrics(api, settings, {words.begin() + 1, words.end()});
+    if (command == "connections")
+      return connections(api, settings, {words.begin() + 1, words.end()});
     if (words.size() < 2) throw UsageError(command + " needs a subcommand");
     const Args rest(words.begin() + 2, words.end());
     if (command == "probe") return probe(api, settings, words[1], rest);

@@ -114,6 +114,12 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   config.service = entry.remote_addr;
   config.timeouts = timeouts_;
   config.max_connections = max_connections_;
+  auto& activity_meter = activity_meters_[entry.activity_id];
+  auto& vpn_meter = vpn_meters_[entry.vpn_id];
+  const bool new_activity = !activity_meter, new_vpn = !vpn_meter;
+  if (new_activity) activity_meter = std::make_shared<libproxy::TrafficMeter>();
+  if (new_vpn) vpn_meter = std::make_shared<libproxy::TrafficMeter>();
+  config.meters = {activity_meter, vpn_meter};
   // A probe on that address hands its listening socket over: the port is never free between
   // the probe and the gateway, and clients waiting in its backlog reach the service.
   std::optional<libproxy::Result<libproxy::TcpGatewayInfo>> handed;
@@ -124,6 +130,8 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   auto added = handed ? std::move(*handed) : proxy_.add_tcp_gateway(config);
   if (!added) {
     if (joined) release_vpn(entry.vpn_id);  // an error changes nothing
+    if (new_activity) activity_meters_.erase(entry.activity_id);
+    if (new_vpn) vpn_meters_.erase(entry.vpn_id);
     const auto ec = added.error();
     if (ec == libproxy::errc::gateway_exists)
       return ApiError{409, "address_in_use",
@@ -135,11 +143,65 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   auto& vpn = vpns_.at(entry.vpn_id);
   ++vpn.gateways;
   transport_.add_peer(entry.vpn_id, entry.remote_addr.address().to_v4(), entry.remote_id);
-  activities_.insert(entry.activity_id);
   entry.local_addr = Cidr{vpn.config.address, vpn.config.prefix_length};
   Gateway gateway{protocol, address, std::move(entry), vpn.link};
   gateways_.emplace(Key{protocol, address}, gateway);
   return gateway;
+}
+
+namespace {
+
+std::optional<libproxy::Traffic> traffic_of(
+    const std::map<std::string, std::shared_ptr<libproxy::TrafficMeter>>& meters,
+    const std::string& id) {
+  const auto it = meters.find(id);
+  if (it == meters.end()) return std::nullopt;
+  return it->second->snapshot();
+}
+
+std::map<std::string, libproxy::Traffic> traffic_of_all(
+    const std::map<std::string, std::shared_ptr<libproxy::TrafficMeter>>& meters) {
+  std::map<std::string, libproxy::Traffic> out;
+  const auto now = libproxy::TrafficMeter::Clock::now();
+  for (const auto& [id, meter] : meters) out.emplace(id, meter->snapshot(now));
+  return out;
+}
+
+}  // namespace
+
+std::optional<libproxy::Traffic> GatewayService::activity_traffic(
+    const std::string& activity_id) const {
+  return traffic_of(activity_meters_, activity_id);
+}
+
+std::optional<libproxy::Traffic> GatewayService::vpn_traffic(const std::string& vpn_id) const {
+  return traffic_of(vpn_meters_, vpn_id);
+}
+
+std::map<std::string, libproxy::Traffic> GatewayService::activities_traffic() const {
+  return traffic_of_all(activity_meters_);
+}
+
+std::map<std::string, libproxy::Traffic> GatewayService::vpns_traffic() const {
+  return traffic_of_all(vpn_meters_);
+}
+
+std::shared_ptr<libproxy::TrafficMeter> GatewayService::vpn_meter(const std::string& vpn_id) {
+  auto& meter = vpn_meters_[vpn_id];
+  if (!meter) meter = std::make_shared<libproxy::TrafficMeter>();
+  return meter;
+}
+
+std::map<std::string, std::string> GatewayService::vpn_links() const {
+  std::map<std::string, std::string> out;
+  for (const auto& [id, vpn] : vpns_) out.emplace(id, vpn.link);
+  return out;
+}
+
+const std::string* GatewayService::activity_of(Protocol protocol,
+                                               const asio::ip::tcp::endpoint& address) const {
+  const auto it = gateways_.find({protocol, address});
+  return it == gateways_.end() ? nullptr : &it->second.entry.activity_id;
 }
 
 Outcome<Gateway> GatewayService::get(Protocol protocol,

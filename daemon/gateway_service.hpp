@@ -73,7 +73,22 @@ public:
   }
   std::size_t vpn_count() const { return vpns_.size(); }
   /// Distinct activities that have had a gateway since the daemon started.
-  std::size_t activities_served() const { return activities_.size(); }
+  std::size_t activities_served() const { return activity_meters_.size(); }
+
+  /// Bytes and rates of an activity's or a VPN's connections since its first gateway, closed
+  /// connections and removed gateways included; nothing for an id no gateway ever had.
+  std::optional<libproxy::Traffic> activity_traffic(const std::string& activity_id) const;
+  std::optional<libproxy::Traffic> vpn_traffic(const std::string& vpn_id) const;
+  /// Every activity and VPN with a meter, by id.
+  std::map<std::string, libproxy::Traffic> activities_traffic() const;
+  std::map<std::string, libproxy::Traffic> vpns_traffic() const;
+  /// The meter of a VPN's connections (made on first use; gateways from the command line count
+  /// into it too).
+  std::shared_ptr<libproxy::TrafficMeter> vpn_meter(const std::string& vpn_id);
+  /// The link of each VPN, by id (its TAP device, or gsb: and its bus address).
+  std::map<std::string, std::string> vpn_links() const;
+  /// The activity of the gateway listening on `address`, if any.
+  const std::string* activity_of(Protocol protocol, const asio::ip::tcp::endpoint& address) const;
 
   Outcome<Gateway> add(Protocol protocol, const asio::ip::tcp::endpoint& address,
                        GatewayEntry entry);
@@ -100,7 +115,9 @@ private:
   std::map<std::string, Vpn> vpns_;
   std::map<Key, Gateway> gateways_;
   ProbeService* probes_ = nullptr;
-  std::set<std::string> activities_;
+  // Kept for the daemon's lifetime: totals are monotonic.
+  std::map<std::string, std::shared_ptr<libproxy::TrafficMeter>> activity_meters_;
+  std::map<std::string, std::shared_ptr<libproxy::TrafficMeter>> vpn_meters_;
 };
 
 }  // namespace proxyd

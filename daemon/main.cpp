@@ -96,7 +96,7 @@ int run(const proxyd::Options& options) {
   // The bus outlives the Proxy: the Proxy's GSB links unregister from it when they go.
   std::unique_ptr<libproxy::GsbClient> bus;
   std::unique_ptr<proxyd::VpnTransport> transport;
-  libproxy::Proxy proxy(io);
+  libproxy::Proxy proxy(io, options.rate_window);
   if (use_gsb(options)) {
     const std::string url =
         options.gsb_url.empty() ? libproxy::gsb_url_from_environment() : options.gsb_url;
@@ -149,7 +149,8 @@ int run(const proxyd::Options& options) {
     fmt::print("vpn {}: {}/{} on {}, mtu {}\n", vpn.id, vpn.address.to_string(), vpn.prefix_length,
                link_name, vpn.mtu);
   }
-  for (const auto& gateway : options.gateways) {
+  for (auto gateway : options.gateways) {
+    gateway.meters = {gateways.vpn_meter(gateway.vpn_id)};  // no activity: the VPN's meter only
     auto added = proxy.add_tcp_gateway(gateway);
     if (!added) {
       fmt::print(stderr, "golem-proxyd: cannot open gateway on {}: {}\n", to_string(gateway.listen),
@@ -166,6 +167,7 @@ int run(const proxyd::Options& options) {
     api_options.port = options.api_port;
     api_options.token = options.api_token;
     api_options.default_public_address = options.public_address;
+    api_options.rate_window = options.rate_window;
     api = std::make_unique<proxyd::ManagementServer>(io, proxy, gateways, probes, api_options);
     api->set_transport(transport->name(), bus.get(),
                        bus ? static_cast<proxyd::GsbTransport&>(*transport).node_id() : "");

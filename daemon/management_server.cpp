@@ -1,5 +1,7 @@
 #include "management_server.hpp"
 
+#include "api_support.hpp"
+
 #include <fmt/format.h>
 #include <httplib.h>
 #include <rapidjson/document.h>
@@ -15,75 +17,7 @@
 namespace proxyd {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
-
-constexpr const char* json_type = "application/json";
-// How long a handler waits for the io thread before answering 503.
-constexpr auto io_timeout = std::chrono::seconds(10);
-
-void send_error(httplib::Response& res, const ApiError& error) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  w.StartObject();
-  w.Key("error");
-  w.StartObject();
-  w.Key("code");
-  w.String(error.code.c_str());
-  w.Key("message");
-  w.String(error.message.c_str());
-  w.EndObject();
-  w.EndObject();
-  res.status = error.status;
-  res.set_content(buffer.GetString(), json_type);
-}
-
-void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb, const std::string& node_id) {
-  w.Key("gsb");
-  w.StartObject();
-  w.Key("nodeId");
-  w.String(node_id.c_str());
-  w.Key("url");
-  w.String(gsb.url.c_str());
-  w.Key("state");
-  w.String(libproxy::to_string(gsb.state));
-  w.Key("lastError");
-  w.String(gsb.last_error.c_str());
-  w.Key("bindings");
-  w.StartArray();
-  for (const auto& binding : gsb.bindings) {
-    w.StartObject();
-    w.Key("address");
-    w.String(binding.address.c_str());
-    w.Key("registered");
-    w.Bool(binding.registered);
-    w.EndObject();
-  }
-  w.EndArray();
-  const auto& c = gsb.counters;
-  w.Key("counters");
-  w.StartObject();
-  for (const auto& [name, value] :
-       {std::pair{"connects", c.connects}, std::pair{"disconnects", c.disconnects},
-        std::pair{"framesSent", c.frames_sent}, std::pair{"bytesSent", c.bytes_sent},
-        std::pair{"writes", c.writes}, std::pair{"framesReceived", c.frames_received},
-        std::pair{"bytesReceived", c.bytes_received}, std::pair{"pushesDropped", c.pushes_dropped},
-        std::pair{"callsTimedOut", c.calls_timed_out},
-        std::pair{"callsUnroutable", c.calls_unroutable}}) {
-    w.Key(name);
-    w.Uint64(value);
-  }
-  w.EndObject();
-  w.EndObject();
-}
-
-template <class Fill>
-void send_json(httplib::Response& res, int status, Fill&& fill) {
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  fill(w);
-  res.status = status;
-  res.set_content(buffer.GetString(), json_type);
-}
+using namespace api;
 
 void write_gateway(Writer& w, const Gateway& g) {
   w.StartObject();
@@ -107,41 +41,6 @@ void write_gateway(Writer& w, const Gateway& g) {
   w.String(g.vpn_link.c_str());
   w.EndObject();
 }
-
-// Runs f() on the io thread and waits for its value. If the io thread does not start it in
-// time (or the server is stopping), f is called off and nullopt returned: a 503 then really
-// changed nothing. Once f runs, its result is awaited. f owns what it uses.
-template <class F>
-auto on_io(asio::io_context& io, const std::atomic<bool>& stopping, F f)
-    -> std::optional<std::invoke_result_t<F&>> {
-  using R = std::invoke_result_t<F&>;
-  enum : int { pending, running, called_off };
-  struct Shared {
-    std::atomic<int> state{pending};
-    std::promise<R> promise;
-  };
-  auto shared = std::make_shared<Shared>();
-  auto result = shared->promise.get_future();
-  asio::post(io, [shared, f = std::move(f)]() mutable {
-    int expected = pending;
-    if (!shared->state.compare_exchange_strong(expected, running)) return;
-    try {
-      shared->promise.set_value(f());
-    } catch (...) {
-      shared->promise.set_exception(std::current_exception());
-    }
-  });
-  const auto deadline = std::chrono::steady_clock::now() + io_timeout;
-  while (result.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-    if (!stopping && std::chrono::steady_clock::now() < deadline) continue;
-    int expected = pending;
-    if (shared->state.compare_exchange_strong(expected, called_off)) return std::nullopt;
-    result.wait();  // it is running already, and short
-  }
-  return result.get();
-}
-
-const ApiError io_busy{503, "busy", "the proxy did not answer in time; try again"};
 
 std::optional<Protocol> parse_protocol(const std::string& text) {
   if (text == "tcp") return Protocol::tcp;
@@ -395,51 +294,7 @@ void ManagementServer::add_routes() {
   add_gateway_routes();
   add_probe_routes();
 
-  // ---- Status API (the metrics routes come with the metrics) -----------------------------------
-  route("GET", "/status-api/v1/status", [this](const httplib::Request&, httplib::Response& res) {
-    struct Status {
-      std::size_t probes, gateways, vpns, activities;
-      libproxy::ProxyCounters counters;
-      std::optional<libproxy::GsbStatus> gsb;
-    };
-    const auto status =
-        on_io(io_, stopping_, [p = &probes_, g = &gateways_, proxy = &proxy_, bus = bus_] {
-          return Status{p->list().size(),  g->list().size(),
-                        g->vpn_count(),    g->activities_served(),
-                        proxy->counters(), bus ? std::optional(bus->status()) : std::nullopt};
-        });
-    if (!status) return send_error(res, io_busy);
-    const auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-        std::chrono::steady_clock::now() - started_);
-    send_json(res, 200, [&](Writer& w) {
-      w.StartObject();
-      // Degraded: the VPNs' transport is down (the bus is reconnecting); gateways stay open.
-      const bool degraded = status->gsb && status->gsb->state != libproxy::GsbState::connected;
-      w.Key("status");
-      w.String(degraded ? "degraded" : "ok");
-      w.Key("transport");
-      w.String(transport_.c_str());
-      if (status->gsb) write_gsb_status(w, *status->gsb, node_id_);
-      w.Key("uptimeSeconds");
-      w.Int64(uptime.count());
-      w.Key("probes");
-      w.Uint64(status->probes);
-      w.Key("gateways");
-      w.Uint64(status->gateways);
-      w.Key("vpns");
-      w.Uint64(status->vpns);
-      w.Key("activitiesServed");
-      w.Uint64(status->activities);
-      w.Key("connections");
-      w.StartObject();
-      libproxy::for_each_counter(status->counters.tcp, [&](const char* name, std::uint64_t v) {
-        w.Key(name);
-        w.Uint64(v);
-      });
-      w.EndObject();
-      w.EndObject();
-    });
-  });
+  add_status_routes();
 }
 
 void ManagementServer::route(

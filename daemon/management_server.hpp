@@ -11,6 +11,7 @@
 #include <asio/io_context.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,6 +36,8 @@ struct ManagementOptions {
   std::size_t max_body_bytes = 64 * 1024;
   /// Where a bare port in {addr} binds.
   asio::ip::address default_public_address = asio::ip::address_v4::any();
+  /// The span of the "current" rate (the Proxy's rate window), reported with every rate.
+  std::chrono::milliseconds rate_window = std::chrono::seconds(1);
 };
 
 class ManagementServer {
@@ -67,6 +70,7 @@ private:
              std::function<void(const httplib::Request&, httplib::Response&)> handler);
   void add_gateway_routes();
   void add_probe_routes();
+  void add_status_routes();  // status_api.cpp
 
   asio::io_context& io_;
   libproxy::Proxy& proxy_;

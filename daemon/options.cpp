@@ -160,6 +160,10 @@ Options parse_options(const std::vector<std::string_view>& args) {
       options.node_id = std::string(id);
     } else if (arg == "--gsb-start-timeout") {
       options.gsb_start_timeout = parse_duration(value(), "--gsb-start-timeout");
+    } else if (arg == "--rate-window") {
+      options.rate_window = parse_duration(value(), "--rate-window");
+      if (options.rate_window < std::chrono::milliseconds(100))
+        bad("--rate-window: at least 100ms");
     } else if (arg == "--max-connections") {
       max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
     } else {
@@ -205,6 +209,7 @@ Options:
   --node-id 0x...       The proxy's node id (default: YAGNA_NODE_ID, else yagna's
                         identity service).
   --gsb-start-timeout T Give up (exit 1) if the bus is not reached in T (default 15).
+  --rate-window T       The span of "current" rates in the metrics (default 1).
         T is in seconds, or in milliseconds with an "ms" suffix (e.g. 500ms).
   -h, --help            Show this text.
 

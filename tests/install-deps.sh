@@ -5,7 +5,8 @@ set -euo pipefail
 
 packages=(cmake ninja-build g++ pkg-config patch git libasio-dev libfmt-dev catch2 iproute2
           rapidjson-dev libcpp-httplib-dev libprotozero-dev
-          libflatbuffers-dev zlib1g-dev python3-pip clang-format "$@")
+          libflatbuffers-dev zlib1g-dev python3-pip python3-prometheus-client clang-format
+          "$@")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||

@@ -5,13 +5,16 @@
 #include "stack/stack.hpp"
 #include "stack/vpn_interface.hpp"
 
+#include <asio/steady_timer.hpp>
+
 #include <algorithm>
 #include <map>
 
 namespace libproxy {
 
 struct Proxy::Impl {
-  explicit Impl(asio::io_context& context) : io(context), stack(context) {}
+  Impl(asio::io_context& context, std::chrono::milliseconds window)
+      : io(context), stack(context), rate_window(window), sampler(context) {}
 
   asio::io_context& io;
   stack::Stack stack;  // declared first: destroyed last, after every pcb and netif
@@ -19,6 +22,39 @@ struct Proxy::Impl {
   std::vector<std::shared_ptr<proxy::TcpForwarder>> gateways;
   TcpCounters tcp;
   std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(64 * 1024);
+  TrafficMeter traffic;
+  std::uint64_t next_connection_id = 0;
+  // Meters handed in with gateways (activities', VPNs'): sampled as long as someone holds them,
+  // even after their gateways are gone, so that their current rate falls back to 0.
+  std::vector<std::weak_ptr<TrafficMeter>> tracked;
+  std::chrono::milliseconds rate_window;
+  asio::steady_timer sampler;
+  std::uint64_t tick = 0;
+
+  void track(const std::shared_ptr<TrafficMeter>& meter) {
+    for (const auto& known : tracked)
+      if (known.lock() == meter) return;
+    tracked.push_back(meter);
+  }
+
+  // Closes a rate window on every meter, once per window.
+  void schedule_sample() {
+    sampler.expires_after(rate_window);
+    sampler.async_wait([this](const std::error_code& ec) {
+      if (ec) return;
+      const auto now = TrafficMeter::Clock::now();
+      const auto min_window = rate_window / 2;
+      ++tick;
+      traffic.sample(tick, now, min_window);
+      for (const auto& gateway : gateways) gateway->sample(tick, now, min_window);
+      std::erase_if(tracked, [&](const std::weak_ptr<TrafficMeter>& weak) {
+        const auto meter = weak.lock();
+        if (meter) meter->sample(tick, now, min_window);
+        return !meter;
+      });
+      schedule_sample();
+    });
+  }
 
   stack::VpnInterface* find_vpn(const std::string& id) {
     const auto it = vpns.find(id);
@@ -26,7 +62,10 @@ struct Proxy::Impl {
   }
 };
 
-Proxy::Proxy(asio::io_context& io) : impl_(std::make_unique<Impl>(io)) {}
+Proxy::Proxy(asio::io_context& io, std::chrono::milliseconds rate_window)
+    : impl_(std::make_unique<Impl>(io, rate_window)) {
+  impl_->schedule_sample();
+}
 
 Proxy::~Proxy() { stop(); }
 
@@ -67,11 +106,14 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config,
     for (const auto& gateway : impl_->gateways)
       if (gateway->bound() == config.listen) return make_error_code(errc::gateway_exists);
   }
-  auto gateway =
-      proxy::TcpForwarder::start(impl_->io, *vpn, config, impl_->tcp, impl_->scratch, listening);
+  auto gateway = proxy::TcpForwarder::start(
+      impl_->io, *vpn, config,
+      {impl_->tcp, impl_->scratch, impl_->traffic, impl_->next_connection_id}, listening);
   if (!gateway) return gateway.error();
   impl_->gateways.push_back(*gateway);
-  return TcpGatewayInfo{config, (*gateway)->bound()};
+  for (const auto& meter : config.meters)
+    if (meter) impl_->track(meter);
+  return TcpGatewayInfo{config, (*gateway)->bound(), 0, (*gateway)->traffic()};
 }
 
 std::error_code Proxy::remove_tcp_gateway(const asio::ip::tcp::endpoint& listen) {
@@ -87,7 +129,17 @@ std::error_code Proxy::remove_tcp_gateway(const asio::ip::tcp::endpoint& listen)
 
 std::vector<TcpGatewayInfo> Proxy::tcp_gateways() const {
   std::vector<TcpGatewayInfo> out;
-  for (const auto& gateway : impl_->gateways) out.push_back({gateway->config(), gateway->bound()});
+  for (const auto& gateway : impl_->gateways)
+    out.push_back(
+        {gateway->config(), gateway->bound(), gateway->connection_count(), gateway->traffic()});
+  return out;
+}
+
+Traffic Proxy::traffic() const { return impl_->traffic.snapshot(); }
+
+std::vector<ConnectionInfo> Proxy::connections() const {
+  std::vector<ConnectionInfo> out;
+  for (const auto& gateway : impl_->gateways) gateway->list_connections(out);
   return out;
 }
 
@@ -99,7 +151,15 @@ Result<LinkCounters> Proxy::link_counters(const std::string& vpn_id) const {
   return vpn->link().counters();
 }
 
+std::vector<VpnInfo> Proxy::vpns() const {
+  std::vector<VpnInfo> out;
+  for (const auto& [id, vpn] : impl_->vpns)
+    out.push_back({vpn->config(), vpn->link().state(), vpn->link().counters()});
+  return out;
+}
+
 void Proxy::stop() {
+  impl_->sampler.cancel();
   for (const auto& gateway : impl_->gateways) gateway->stop();
   impl_->gateways.clear();
   impl_->vpns.clear();

@@ -4,9 +4,13 @@
 #include <asio/ip/address_v4.hpp>
 #include <asio/ip/tcp.hpp>
 
+#include <libproxy/traffic.hpp>
+
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace libproxy {
 
@@ -37,6 +41,10 @@ struct TcpGatewayConfig {
   /// Connections open at once; one more is reset on arrival (memory is bounded per connection,
   /// so this bounds the gateway's memory).
   std::size_t max_connections = 16384;
+  /// Meters that every connection of the gateway counts into as well (say, its activity's and
+  /// its VPN's, shared by several gateways and kept after they go). The Proxy samples them
+  /// while they live.
+  std::vector<std::shared_ptr<TrafficMeter>> meters;
 };
 
 }  // namespace libproxy

@@ -130,6 +130,8 @@ public:
 
   void on_state(StateHandler handler);
   bool connected() const;
+  /// True when the bus confirmed `address` on the current connection.
+  bool registered(const std::string& address) const;
   /// Bytes queued for the socket and not yet written (a sender's cue to slow down).
   std::size_t queued_bytes() const;
   GsbStatus status() const;

@@ -82,6 +82,7 @@ public:
   void send(std::span<const std::uint8_t> frame) override;
   void stop() override;
   LinkCounters counters() const override { return counters_; }
+  LinkState state() const override;
 
 private:
   GsbLink(GsbClient& client, GsbLinkConfig config);

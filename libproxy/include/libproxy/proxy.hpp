@@ -10,6 +10,7 @@
 #include <libproxy/counters.hpp>
 #include <libproxy/error.hpp>
 #include <libproxy/result.hpp>
+#include <libproxy/traffic.hpp>
 #include <libproxy/vpn_link.hpp>
 
 #include <asio/io_context.hpp>
@@ -22,15 +23,37 @@
 
 namespace libproxy {
 
-/// What a gateway was created with, and where it listens.
+/// What a gateway was created with, where it listens, and what went through it.
 struct TcpGatewayInfo {
   TcpGatewayConfig config;
   asio::ip::tcp::endpoint bound;  ///< the listening address (the real port when 0 was asked)
+  std::size_t connections = 0;    ///< open now
+  Traffic traffic;                ///< every connection's bytes since the gateway opened
+};
+
+/// One VPN the proxy is in.
+struct VpnInfo {
+  VpnConfig config;
+  LinkState link_state = LinkState::up;
+  LinkCounters link;
+};
+
+/// One proxied connection, open now.
+struct ConnectionInfo {
+  std::uint64_t id = 0;  ///< unique while the Proxy lives; counts up from 1
+  std::string vpn_id;
+  asio::ip::tcp::endpoint gateway;  ///< the public address it came in on
+  asio::ip::tcp::endpoint client;
+  asio::ip::tcp::endpoint service;
+  const char* state = "";  ///< "connecting" (to the service), "open" or "closing"
+  Traffic traffic;
 };
 
 class Proxy {
 public:
-  explicit Proxy(asio::io_context& io);
+  /// `rate_window`: how often traffic meters close a window (the "current" rate's span).
+  explicit Proxy(asio::io_context& io,
+                 std::chrono::milliseconds rate_window = std::chrono::seconds(1));
   ~Proxy();
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
@@ -54,8 +77,14 @@ public:
 
   /// A snapshot of the data plane's counters.
   ProxyCounters counters() const;
+  /// Bytes and rates of every connection since the proxy started.
+  Traffic traffic() const;
+  /// Every open connection, of every gateway.
+  std::vector<ConnectionInfo> connections() const;
   /// Counters of one VPN's link, or unknown_vpn.
   Result<LinkCounters> link_counters(const std::string& vpn_id) const;
+  /// Every VPN, by id.
+  std::vector<VpnInfo> vpns() const;
 
   /// Removes every gateway and VPN (connections are reset). Idempotent; the destructor calls it.
   void stop();

@@ -31,6 +31,7 @@ public:
   void send(std::span<const std::uint8_t> frame) override;
   void stop() override;
   LinkCounters counters() const override { return counters_; }
+  LinkState state() const override { return failed_ ? LinkState::down : LinkState::up; }
 
 private:
   TapLink(asio::io_context& io, int fd, std::string name);
@@ -42,6 +43,7 @@ private:
   Receiver* receiver_ = nullptr;
   std::vector<std::uint8_t> frame_buffer_;
   LinkCounters counters_;
+  bool failed_ = false;  // a read failed: the device is gone
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

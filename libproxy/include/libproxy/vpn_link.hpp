@@ -18,6 +18,14 @@ struct LinkCounters {
   std::uint64_t frames_dropped = 0;  ///< could not be sent (link busy or down) or were malformed
 };
 
+/// Whether a link carries frames now.
+enum class LinkState {
+  up,          ///< frames flow
+  connecting,  ///< on its way up (say, its Service Bus addresses are being registered)
+  down,        ///< frames cannot flow (the bus is unreachable, the device failed)
+};
+const char* to_string(LinkState state);
+
 class VpnLink {
 public:
   /// Where a link delivers the frames it receives.
@@ -44,6 +52,8 @@ public:
 
   /// A snapshot of the link's counters.
   virtual LinkCounters counters() const = 0;
+
+  virtual LinkState state() const { return LinkState::up; }
 };
 
 }  // namespace libproxy

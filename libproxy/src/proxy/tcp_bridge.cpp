@@ -9,7 +9,7 @@
 //   client → service   client readable ──▶ read ≤ send_space() ──▶ tcp_write + tcp_output
 //                      (reads pause while lwIP's send buffer is short; on_sent resumes them)
 //                      client EOF ──▶ tcp_shutdown(tx) ──▶ shut_sent
-//   service → client   on_data (pbufs queued) ──▶ async_write ──▶ consume(n) = tcp_recved(n)
+//   service → client   on_data (pbufs queued) ──▶ write_some ──▶ consume(n) = tcp_recved(n)
 //                      (lwIP's window reopens only once the client socket took the bytes)
 //                      on_eof ──▶ queue drained ──▶ client.shutdown(send) ──▶ shut_sent
 //
@@ -19,8 +19,6 @@
 #include "tcp_bridge.hpp"
 
 #include <libproxy/error.hpp>
-
-#include <asio/write.hpp>
 
 #include <sys/socket.h>
 
@@ -47,9 +45,31 @@ TcpBridge::TcpBridge(asio::ip::tcp::socket client, BridgeContext& context,
                      std::weak_ptr<BridgeSet> owner)
     : client_(std::move(client)),
       context_(context),
+      id_(++context.next_connection_id),
       owner_(std::move(owner)),
       vnet_(*this),
-      timer_(client_.get_executor()) {}
+      timer_(client_.get_executor()) {
+  std::error_code ignored;
+  client_endpoint_ = client_.remote_endpoint(ignored);
+}
+
+const char* TcpBridge::state() const {
+  if (!connected_) return "connecting";
+  return up_ == Half::open && down_ == Half::open ? "open" : "closing";
+}
+
+// Bytes are counted where they move, on every read and write: the meters show live numbers.
+void TcpBridge::count_in(std::size_t bytes) {
+  context_.counters.bytes_to_service += bytes;
+  meter_.add_in(bytes);
+  for (auto* meter : context_.meters) meter->add_in(bytes);
+}
+
+void TcpBridge::count_out(std::size_t bytes) {
+  context_.counters.bytes_to_client += bytes;
+  meter_.add_out(bytes);
+  for (auto* meter : context_.meters) meter->add_out(bytes);
+}
 
 void TcpBridge::start() {
   ++context_.counters.downstream_cx_total;
@@ -173,7 +193,7 @@ void TcpBridge::on_client_readable(const std::error_code& ec) {
       fail(&TcpCounters::upstream_cx_reset);
       return;
     }
-    context_.counters.bytes_to_service += n;
+    count_in(n);
     touch();
   }
   read_client();
@@ -192,40 +212,44 @@ void TcpBridge::on_client_eof() {
 
 // ---- service -> client -------------------------------------------------------------------------
 
+// Writes what the client socket takes now, counting each byte as it enters the kernel (so the
+// meters are exact at any moment), and waits for room only when the socket is full.
 void TcpBridge::write_client() {
   if (done_ || writing_) return;
-  auto& received = vnet_.received();
-  if (received.empty()) {
-    if (down_ == Half::eof_seen) {
-      std::error_code ignored;
-      client_.shutdown(asio::socket_base::shutdown_send, ignored);
-      down_ = Half::shut_sent;
-      arm_deadline();
-      maybe_finish();
+  for (;;) {
+    auto& received = vnet_.received();
+    if (received.empty()) {
+      if (down_ == Half::eof_seen) {
+        std::error_code ignored;
+        client_.shutdown(asio::socket_base::shutdown_send, ignored);
+        down_ = Half::shut_sent;
+        arm_deadline();
+        maybe_finish();
+      }
+      return;
     }
-    return;
+    write_buffers_.resize(max_write_buffers);
+    write_buffers_.resize(received.gather(write_buffers_));
+    std::error_code ec;
+    const std::size_t bytes = client_.write_some(write_buffers_, ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      writing_ = true;
+      client_.async_wait(asio::socket_base::wait_write,
+                         [self = shared_from_this()](const std::error_code& wait_ec) {
+                           self->writing_ = false;
+                           if (self->done_) return;
+                           if (wait_ec) return self->fail(&TcpCounters::downstream_cx_reset);
+                           self->write_client();
+                         });
+      return;
+    }
+    if (ec) return fail(&TcpCounters::downstream_cx_reset);
+    context_.counters.client_bound_bytes_buffered -= bytes;
+    count_out(bytes);
+    vnet_.consume(bytes);  // reopens lwIP's window by what the client took
+    touch();
+    if (done_) return;
   }
-  write_buffers_.resize(max_write_buffers);
-  write_buffers_.resize(received.gather(write_buffers_));
-  writing_ = true;
-  asio::async_write(client_, write_buffers_,
-                    [self = shared_from_this()](const std::error_code& ec, std::size_t bytes) {
-                      self->writing_ = false;
-                      self->on_client_written(ec, bytes);
-                    });
-}
-
-void TcpBridge::on_client_written(const std::error_code& ec, std::size_t bytes) {
-  if (done_) return;
-  if (ec) {
-    fail(&TcpCounters::downstream_cx_reset);
-    return;
-  }
-  context_.counters.client_bound_bytes_buffered -= bytes;
-  context_.counters.bytes_to_client += bytes;
-  vnet_.consume(bytes);
-  touch();
-  write_client();
 }
 
 // ---- timers and endings ------------------------------------------------------------------------

@@ -6,6 +6,7 @@
 
 #include <libproxy/config.hpp>
 #include <libproxy/counters.hpp>
+#include <libproxy/traffic.hpp>
 
 #include <asio/ip/tcp.hpp>
 #include <asio/steady_timer.hpp>
@@ -33,6 +34,11 @@ struct BridgeContext {
   TcpCounters& counters;
   /// The io thread's read buffer: client bytes pass through it straight into lwIP.
   std::span<std::uint8_t> scratch;
+  /// Where every connection's bytes count too: its gateway's meter, the proxy's, and those the
+  /// gateway was given (an activity's, a VPN's).
+  std::vector<TrafficMeter*> meters;
+  /// Numbers connections, proxy-wide.
+  std::uint64_t& next_connection_id;
 };
 
 class TcpBridge final : public std::enable_shared_from_this<TcpBridge>,
@@ -45,6 +51,13 @@ public:
   void start();
   /// The gateway or the proxy is going away: reset both sides now.
   void stop();
+
+  std::uint64_t id() const { return id_; }
+  const asio::ip::tcp::endpoint& client_endpoint() const { return client_endpoint_; }
+  /// "connecting" (to the service), "open", or "closing" (one direction has ended).
+  const char* state() const;
+  TrafficMeter& meter() { return meter_; }
+  const TrafficMeter& meter() const { return meter_; }
 
 private:
   /// One direction of the stream: open, then its sender finished (FIN), then we passed the
@@ -66,7 +79,6 @@ private:
   void on_client_eof();
   // service -> client
   void write_client();
-  void on_client_written(const std::error_code& ec, std::size_t bytes);
   // timers and endings
   std::chrono::steady_clock::time_point deadline() const;
   void arm_deadline();
@@ -76,8 +88,14 @@ private:
   void fail(Reason reason);
   void release();
 
+  void count_in(std::size_t bytes);
+  void count_out(std::size_t bytes);
+
   asio::ip::tcp::socket client_;
   BridgeContext& context_;
+  std::uint64_t id_;
+  asio::ip::tcp::endpoint client_endpoint_;
+  TrafficMeter meter_;
   std::weak_ptr<BridgeSet> owner_;
   stack::TcpPcb vnet_;
   asio::steady_timer timer_;
@@ -90,7 +108,7 @@ private:
   bool connected_ = false;
   bool reading_ = false;  // an async_wait for client bytes is pending
   bool paused_ = false;   // client reads wait for lwIP send space
-  bool writing_ = false;  // an async_write to the client is pending
+  bool writing_ = false;  // waiting for room in the client socket
   bool timer_armed_ = false;
   bool done_ = false;  // ended; pending handlers only return
 };

@@ -4,10 +4,12 @@
 
 namespace libproxy::proxy {
 
-Result<std::shared_ptr<TcpForwarder>> TcpForwarder::start(
-    asio::io_context& io, stack::VpnInterface& vpn, const TcpGatewayConfig& config,
-    TcpCounters& counters, std::span<std::uint8_t> scratch, asio::ip::tcp::acceptor& listening) {
-  auto forwarder = std::make_shared<TcpForwarder>(io, vpn, config, counters, scratch);
+Result<std::shared_ptr<TcpForwarder>> TcpForwarder::start(asio::io_context& io,
+                                                          stack::VpnInterface& vpn,
+                                                          const TcpGatewayConfig& config,
+                                                          Shared shared,
+                                                          asio::ip::tcp::acceptor& listening) {
+  auto forwarder = std::make_shared<TcpForwarder>(io, vpn, config, shared);
   auto& acceptor = forwarder->acceptor_;
   std::error_code ec;
   if (listening.is_open()) {
@@ -27,12 +29,33 @@ Result<std::shared_ptr<TcpForwarder>> TcpForwarder::start(
 }
 
 TcpForwarder::TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn,
-                           const TcpGatewayConfig& config, TcpCounters& counters,
-                           std::span<std::uint8_t> scratch)
+                           const TcpGatewayConfig& config, Shared shared)
     : config_(config),
       acceptor_(io),
       backoff_(io),
-      context_{vpn, config.service, config.timeouts, counters, scratch} {}
+      context_{vpn,
+               config.service,
+               config.timeouts,
+               shared.counters,
+               shared.scratch,
+               {&meter_, &shared.traffic},
+               shared.next_connection_id} {
+  for (const auto& meter : config_.meters)
+    if (meter) context_.meters.push_back(meter.get());  // config_ keeps them alive
+}
+
+void TcpForwarder::list_connections(std::vector<ConnectionInfo>& out) const {
+  const auto now = TrafficMeter::Clock::now();
+  for (const auto& bridge : *bridges_)
+    out.push_back({bridge->id(), config_.vpn_id, bound_, bridge->client_endpoint(), config_.service,
+                   bridge->state(), bridge->meter().snapshot(now)});
+}
+
+void TcpForwarder::sample(std::uint64_t tick, TrafficMeter::Clock::time_point now,
+                          TrafficMeter::Clock::duration min_window) {
+  meter_.sample(tick, now, min_window);
+  for (const auto& bridge : *bridges_) bridge->meter().sample(tick, now, min_window);
+}
 
 void TcpForwarder::accept() {
   acceptor_.async_accept([self = shared_from_this()](const std::error_code& ec,

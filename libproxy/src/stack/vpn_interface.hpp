@@ -31,6 +31,7 @@ public:
 
   const VpnConfig& config() const { return config_; }
   VpnLink& link() { return *link_; }
+  const VpnLink& link() const { return *link_; }
   struct netif* raw() {
     return netif_.get();
   }

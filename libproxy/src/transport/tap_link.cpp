@@ -11,6 +11,19 @@
 #include <cstring>
 
 namespace libproxy {
+
+const char* to_string(LinkState state) {
+  switch (state) {
+    case LinkState::up:
+      return "up";
+    case LinkState::connecting:
+      return "connecting";
+    case LinkState::down:
+      return "down";
+  }
+  return "unknown";
+}
+
 namespace {
 
 // Frames read per readiness notification before yielding to other work.
@@ -86,6 +99,7 @@ void TapLink::read_frames() {
       // The device is gone: stop reading rather than spin on the error.
       std::fprintf(stderr, "libproxy: TAP %s: read failed (%s); the link is down\n", name_.c_str(),
                    std::strerror(errno));
+      failed_ = true;
       return;
     }
     ++counters_.frames_received;

@@ -526,6 +526,12 @@ void GsbClient::on_state(StateHandler handler) {
 
 bool GsbClient::connected() const { return impl_->state == GsbState::connected; }
 
+bool GsbClient::registered(const std::string& address) const {
+  const auto it = impl_->bindings.find(address);
+  return it != impl_->bindings.end() && it->second->registered &&
+         impl_->state == GsbState::connected;
+}
+
 std::size_t GsbClient::queued_bytes() const {
   return impl_->queued.size() + impl_->in_flight.size();
 }

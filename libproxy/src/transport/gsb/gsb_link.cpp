@@ -68,6 +68,13 @@ GsbLink::~GsbLink() {
 
 void GsbLink::start(Receiver& receiver) { receiver_ = &receiver; }
 
+LinkState GsbLink::state() const {
+  if (!client_.connected()) return LinkState::down;
+  return client_.registered(raw_address_) && client_.registered(control_address_)
+             ? LinkState::up
+             : LinkState::connecting;
+}
+
 void GsbLink::stop() { receiver_ = nullptr; }
 
 GsbReply GsbLink::on_raw(const GsbIncoming& incoming) {
