@@ -15,6 +15,7 @@ fi
 tests/install-deps.sh curl python3
 
 port=${DEMO_PORT:-8080}
+activity=demo-activity
 ns=golem-demo-$$
 workdir=$(mktemp -d)
 daemon_pid="" server_pid="" relay_pid=""
@@ -54,7 +55,7 @@ echo
 
 echo "== agreement: the Net Runtime turns the probe into a gateway into VPN 'demo'"
 gateway=$($ctl --json gateway add tcp "$port" --vpn demo --remote-addr 10.20.30.40:80 \
-  --local-addr 10.20.30.41/24 --requestor 0xrequestor --activity demo-activity \
+  --local-addr 10.20.30.41/24 --requestor 0xrequestor --activity "$activity" \
   --remote-id 0xprovider)
 tap=$(sed -n 's/.*"vpnLink":"\([^"]*\)".*/\1/p' <<<"$gateway")
 echo "   the proxy joined the VPN over TAP device $tap"
@@ -88,6 +89,9 @@ curl --silent --show-error --fail --max-time 10 --head "http://127.0.0.1:$port/"
 echo "== golem-proxyctl gateway list; golem-proxyctl status"
 $ctl gateway list
 $ctl status
+echo "== what the Net Runtime bills: golem-proxyctl metrics --activity $activity"
+sleep 1.2  # rates are per 1-s window: let the window with the page in it close
+$ctl metrics --activity "$activity"
 
 echo "== stopping golem-proxyd (SIGTERM); its counters:"
 kill -TERM "$daemon_pid"
