@@ -10,6 +10,8 @@
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 
+#include <libproxy/traffic.hpp>
+
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -84,5 +86,34 @@ auto on_io(asio::io_context& io, const std::atomic<bool>& stopping, F f)
 }
 
 inline const ApiError io_busy{503, "busy", "the proxy did not answer in time; try again"};
+
+inline void write_rates(Writer& w, const char* key, double current, double average, double max) {
+  w.Key(key);
+  w.StartObject();
+  w.Key("current");
+  w.Double(current);
+  w.Key("average");
+  w.Double(average);
+  w.Key("max");
+  w.Double(max);
+  w.EndObject();
+}
+
+// Bytes and rates: "received"/"inbound" is what public clients sent (forwarded into the VPN),
+// "sent"/"outbound" what they were sent (the services' answers). Rates are bytes per second.
+inline void write_bandwidth(Writer& w, const libproxy::Traffic& t, double window_seconds) {
+  w.StartObject();
+  w.Key("bytesReceived");
+  w.Uint64(t.bytes_in);
+  w.Key("bytesSent");
+  w.Uint64(t.bytes_out);
+  write_rates(w, "inbound", t.current_in, t.average_in, t.max_in);
+  write_rates(w, "outbound", t.current_out, t.average_out, t.max_out);
+  w.Key("windowSeconds");
+  w.Double(window_seconds);
+  w.Key("seconds");
+  w.Double(t.seconds);
+  w.EndObject();
+}
 
 }  // namespace proxyd::api

@@ -61,35 +61,6 @@ struct Snapshot {
   }
 };
 
-void write_rates(Writer& w, const char* key, double current, double average, double max) {
-  w.Key(key);
-  w.StartObject();
-  w.Key("current");
-  w.Double(current);
-  w.Key("average");
-  w.Double(average);
-  w.Key("max");
-  w.Double(max);
-  w.EndObject();
-}
-
-// Bytes and rates: "received"/"inbound" is what public clients sent (forwarded into the VPN),
-// "sent"/"outbound" what they were sent (the services' answers). Rates are bytes per second.
-void write_bandwidth(Writer& w, const libproxy::Traffic& t, double window_seconds) {
-  w.StartObject();
-  w.Key("bytesReceived");
-  w.Uint64(t.bytes_in);
-  w.Key("bytesSent");
-  w.Uint64(t.bytes_out);
-  write_rates(w, "inbound", t.current_in, t.average_in, t.max_in);
-  write_rates(w, "outbound", t.current_out, t.average_out, t.max_out);
-  w.Key("windowSeconds");
-  w.Double(window_seconds);
-  w.Key("seconds");
-  w.Double(t.seconds);
-  w.EndObject();
-}
-
 void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb, const std::string& node_id) {
   w.Key("gsb");
   w.StartObject();
@@ -246,6 +217,25 @@ void ManagementServer::add_status_routes() {
             w.Uint64(s->activities_served);
             w.Key("bandwidth");
             write_bandwidth(w, s->traffic, window);
+            w.Key("byGateway");  // each gateway socket open now, since it opened
+            w.StartArray();
+            for (const auto& g : s->gateways) {
+              w.StartObject();
+              w.Key("protocol");
+              w.String("tcp");
+              w.Key("address");
+              w.String(to_string(g.address).c_str());
+              w.Key("activityId");
+              w.String(g.activity_id.c_str());
+              w.Key("vpnId");
+              w.String(g.vpn_id.c_str());
+              w.Key("connections");
+              w.Uint64(g.connections);
+              w.Key("bandwidth");
+              write_bandwidth(w, g.traffic, window);
+              w.EndObject();
+            }
+            w.EndArray();
             w.EndObject();
           });
         });

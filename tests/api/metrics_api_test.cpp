@@ -201,6 +201,21 @@ TEST_CASE("metrics count known bytes at every level and keep them") {
         40000);
   CHECK(ctl(api, "metrics").find("380.9 KiB") != std::string::npos);  // 390000 out
 
+  // Per gateway, in JSON.
+  const auto proxy_metrics = parse(api.http->Get("/status-api/v1/metrics")->body);
+  std::map<std::string, Bandwidth> by_gateway;
+  for (const auto& g : proxy_metrics["byGateway"].GetArray())
+    by_gateway[g["address"].GetString()] = bandwidth(g["bandwidth"]);
+  const auto at = [](unsigned short port) { return "127.0.0.1:" + std::to_string(port); };
+  CHECK(by_gateway.size() == 3);
+  CHECK(by_gateway[at(port_a1)].in == 100000);
+  CHECK(by_gateway[at(port_a1)].out == 100000);
+  CHECK(by_gateway[at(port_a2)].in == 0);
+  CHECK(by_gateway[at(port_a2)].out == 250000);
+  CHECK(by_gateway[at(port_b)].in == 40000);
+  CHECK(by_gateway[at(port_b)].out == 40000);
+  CHECK(proxy_metrics["connections"]["total"].GetUint64() == 3);
+
   // Per gateway, in Prometheus; and everything Prometheus says matches the JSON.
   auto samples = parse_prometheus(api.http->Get("/metrics")->body);
   const auto gateway_sample = [&](unsigned short port, const char* activity, const char* vpn,
