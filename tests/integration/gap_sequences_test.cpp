@@ -169,7 +169,9 @@ TEST_CASE("a slow client may outlast TIME_WAIT of the virtual connection it half
   constexpr std::size_t total = 400 * 1024;  // under lwIP's 512 KiB window: the FIN gets in
   ProxyFixture proxy;
   auto& node = proxy.add_vpn_node("vpn-a");
-  Service service(node, service_port, send_pattern_then_close(11, total));
+  // The service closes only after the proxy's FIN: the virtual connection's close is active,
+  // whichever FIN would otherwise win the race.
+  Service service(node, service_port, send_pattern_then_close_after_eof(11, total));
   Netns clients("twclient");
   clients.exec("sysctl -qw net.ipv4.tcp_wmem='4096 16384 16384'");
   clients.exec("sysctl -qw net.ipv4.tcp_rmem='4096 16384 16384'");
@@ -184,11 +186,17 @@ TEST_CASE("a slow client may outlast TIME_WAIT of the virtual connection it half
   REQUIRE(n > 0);
   sum.add({buffer.data(), static_cast<std::size_t>(n)});
   client.shutdown_send();
-  REQUIRE(wait_until([&] {
+  const bool held = wait_until([&] {
     const auto c = proxy.counters();
     return c.stack.vnet_pcbs_time_wait == 1 && c.tcp.cx_active == 1 &&
            c.tcp.client_bound_bytes_buffered > 0;
-  }));
+  });
+  const auto seen = proxy.counters();
+  INFO("TIME_WAIT pcbs " << seen.stack.vnet_pcbs_time_wait << ", active pcbs "
+                         << seen.stack.vnet_pcbs_active << ", connections " << seen.tcp.cx_active
+                         << ", bytes held " << seen.tcp.client_bound_bytes_buffered
+                         << ", to client " << seen.tcp.bytes_to_client);
+  REQUIRE(held);
   // lwIP frees the TIME_WAIT pcb on its own; the bridge must not touch it afterwards.
   REQUIRE(wait_until([&] { return proxy.counters().stack.vnet_pcbs_time_wait == 0; }, 60s));
 

@@ -106,6 +106,24 @@ Session send_pattern_then_close(std::uint64_t seed, std::size_t bytes) {
   };
 }
 
+Session send_pattern_then_close_after_eof(std::uint64_t seed, std::size_t bytes) {
+  return [=](asio::ip::tcp::socket& socket, ServiceStats&) -> asio::awaitable<void> {
+    Pattern pattern(seed);
+    std::vector<std::uint8_t> chunk(64 * 1024);
+    for (std::size_t left = bytes; left > 0;) {
+      const auto n = std::min(left, chunk.size());
+      pattern.fill({chunk.data(), n});
+      co_await asio::async_write(socket, asio::buffer(chunk.data(), n), use_awaitable);
+      left -= n;
+    }
+    // Wait for the peer's FIN first, so that the peer closes actively (and enters TIME_WAIT).
+    std::error_code ec;
+    while (!ec)
+      co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(use_awaitable, ec));
+    socket.close();
+  };
+}
+
 asio::awaitable<void> reset_after_first_byte(asio::ip::tcp::socket& socket, ServiceStats&) {
   std::uint8_t byte;
   co_await asio::async_read(socket, asio::buffer(&byte, 1), use_awaitable);

@@ -48,6 +48,9 @@ asio::awaitable<void> echo(asio::ip::tcp::socket& socket, ServiceStats& stats);
 Session banner_then_echo(std::string banner);
 /// Sends `bytes` of Pattern(seed), then closes.
 Session send_pattern_then_close(std::uint64_t seed, std::size_t bytes);
+/// Sends `bytes` of Pattern(seed), waits for the peer to end its side, then closes: the peer
+/// closes first, so its end of the connection goes through TIME_WAIT.
+Session send_pattern_then_close_after_eof(std::uint64_t seed, std::size_t bytes);
 /// Reads one byte, then resets the connection.
 asio::awaitable<void> reset_after_first_byte(asio::ip::tcp::socket& socket, ServiceStats& stats);
 /// Reads until the peer ends (counting EOF or reset), never writes, and keeps its side open.
