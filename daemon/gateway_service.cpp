@@ -44,11 +44,13 @@ ApiError bind_failure(const asio::ip::tcp::endpoint& address, const std::error_c
 }
 
 GatewayService::GatewayService(libproxy::Proxy& proxy, VpnTransport& transport,
-                               libproxy::TcpTimeouts timeouts, std::size_t max_connections)
+                               libproxy::TcpTimeouts timeouts, std::size_t max_connections,
+                               libproxy::UdpGatewayConfig udp)
     : proxy_(proxy),
       transport_(transport),
       timeouts_(timeouts),
-      max_connections_(max_connections) {}
+      max_connections_(max_connections),
+      udp_(std::move(udp)) {}
 
 void GatewayService::adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name) {
   vpns_[vpn.id] = Vpn{vpn, link_name, true, 0};
@@ -97,8 +99,6 @@ void GatewayService::release_vpn(const std::string& vpn_id) {
 
 Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::endpoint& address,
                                      GatewayEntry entry) {
-  if (protocol == Protocol::udp)
-    return ApiError{501, "not_implemented", "UDP gateways are not implemented yet"};
   if (gateways_.count({protocol, address}) != 0)
     return ApiError{
         409, "gateway_exists",
@@ -108,31 +108,49 @@ Outcome<Gateway> GatewayService::add(Protocol protocol, const asio::ip::tcp::end
   bool joined = false;
   if (auto error = join_vpn(entry, joined)) return *error;
 
-  libproxy::TcpGatewayConfig config;
-  config.listen = address;
-  config.vpn_id = entry.vpn_id;
-  config.service = entry.remote_addr;
-  config.timeouts = timeouts_;
-  config.max_connections = max_connections_;
   auto& activity_meter = activity_meters_[entry.activity_id];
   auto& vpn_meter = vpn_meters_[entry.vpn_id];
   const bool new_activity = !activity_meter, new_vpn = !vpn_meter;
   if (new_activity) activity_meter = std::make_shared<libproxy::TrafficMeter>();
   if (new_vpn) vpn_meter = std::make_shared<libproxy::TrafficMeter>();
-  config.meters = {activity_meter, vpn_meter};
-  // A probe on that address hands its listening socket over: the port is never free between
-  // the probe and the gateway, and clients waiting in its backlog reach the service.
-  std::optional<libproxy::Result<libproxy::TcpGatewayInfo>> handed;
-  if (probes_ != nullptr && probes_->has(protocol, address))
-    probes_->hand_over(address, [&](asio::ip::tcp::acceptor& listening) {
-      handed = proxy_.add_tcp_gateway(config, listening);
-    });
-  auto added = handed ? std::move(*handed) : proxy_.add_tcp_gateway(config);
-  if (!added) {
+  // A probe on that address hands its socket over: the port is never free between the probe
+  // and the gateway, and clients waiting in its backlog (or datagrams in its queue) reach the
+  // service.
+  const bool probed = probes_ != nullptr && probes_->has(protocol, address);
+  std::error_code added;
+  if (protocol == Protocol::tcp) {
+    libproxy::TcpGatewayConfig config;
+    config.listen = address;
+    config.vpn_id = entry.vpn_id;
+    config.service = entry.remote_addr;
+    config.timeouts = timeouts_;
+    config.max_connections = max_connections_;
+    config.meters = {activity_meter, vpn_meter};
+    std::optional<libproxy::Result<libproxy::TcpGatewayInfo>> handed;
+    if (probed)
+      probes_->hand_over(address, [&](asio::ip::tcp::acceptor& listening) {
+        handed = proxy_.add_tcp_gateway(config, listening);
+      });
+    added = (handed ? std::move(*handed) : proxy_.add_tcp_gateway(config)).error();
+  } else {
+    libproxy::UdpGatewayConfig config = udp_;
+    config.listen = {address.address(), address.port()};
+    config.vpn_id = entry.vpn_id;
+    config.service = {entry.remote_addr.address(), entry.remote_addr.port()};
+    config.meters = {activity_meter, vpn_meter};
+    std::optional<libproxy::Result<libproxy::UdpGatewayInfo>> handed;
+    if (probed)
+      probes_->hand_over_udp({address.address(), address.port()},
+                             [&](asio::ip::udp::socket& listening) {
+                               handed = proxy_.add_udp_gateway(config, listening);
+                             });
+    added = (handed ? std::move(*handed) : proxy_.add_udp_gateway(config)).error();
+  }
+  if (added) {
     if (joined) release_vpn(entry.vpn_id);  // an error changes nothing
     if (new_activity) activity_meters_.erase(entry.activity_id);
     if (new_vpn) vpn_meters_.erase(entry.vpn_id);
-    const auto ec = added.error();
+    const auto ec = added;
     if (ec == libproxy::errc::gateway_exists)
       return ApiError{409, "address_in_use",
                       fmt::format("{} is in use: {}", to_string(address), ec.message())};
@@ -221,7 +239,10 @@ std::optional<ApiError> GatewayService::remove(Protocol protocol,
                                                const asio::ip::tcp::endpoint& address) {
   const auto it = gateways_.find({protocol, address});
   if (it == gateways_.end()) return not_found(protocol, address);
-  proxy_.remove_tcp_gateway(address);
+  if (protocol == Protocol::tcp)
+    proxy_.remove_tcp_gateway(address);
+  else
+    proxy_.remove_udp_gateway({address.address(), address.port()});
   const std::string vpn_id = it->second.entry.vpn_id;
   gateways_.erase(it);
   --vpns_.at(vpn_id).gateways;

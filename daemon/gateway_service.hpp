@@ -61,8 +61,9 @@ struct Gateway {
 class GatewayService {
 public:
   /// `transport` opens the links of the VPNs that gateways bring; it must outlive the service.
+  /// `udp` holds the limits of every UDP gateway (its addresses are ignored).
   GatewayService(libproxy::Proxy& proxy, VpnTransport& transport, libproxy::TcpTimeouts timeouts,
-                 std::size_t max_connections);
+                 std::size_t max_connections, libproxy::UdpGatewayConfig udp = {});
 
   /// A VPN joined from the command line: kept for the daemon's lifetime.
   void adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name);
@@ -112,6 +113,7 @@ private:
   VpnTransport& transport_;
   libproxy::TcpTimeouts timeouts_;
   std::size_t max_connections_;
+  libproxy::UdpGatewayConfig udp_;
   std::map<std::string, Vpn> vpns_;
   std::map<Key, Gateway> gateways_;
   ProbeService* probes_ = nullptr;

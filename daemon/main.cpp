@@ -116,7 +116,11 @@ int run(const proxyd::Options& options) {
   } else {
     transport = std::make_unique<proxyd::TapTransport>(io);
   }
-  proxyd::GatewayService gateways(proxy, *transport, options.timeouts, options.max_connections);
+  libproxy::UdpGatewayConfig udp;
+  udp.idle_timeout = options.udp_idle_timeout;
+  udp.max_flows = options.udp_max_flows;
+  proxyd::GatewayService gateways(proxy, *transport, options.timeouts, options.max_connections,
+                                  udp);
   proxyd::ProbeService probes(io);
   gateways.set_probes(&probes);
 

@@ -160,6 +160,10 @@ Options parse_options(const std::vector<std::string_view>& args) {
       options.node_id = std::string(id);
     } else if (arg == "--gsb-start-timeout") {
       options.gsb_start_timeout = parse_duration(value(), "--gsb-start-timeout");
+    } else if (arg == "--udp-idle-timeout") {
+      options.udp_idle_timeout = parse_duration(value(), "--udp-idle-timeout");
+    } else if (arg == "--udp-max-flows") {
+      options.udp_max_flows = parse_number<std::size_t>(value(), 1, 1'000'000, "--udp-max-flows");
     } else if (arg == "--rate-window") {
       options.rate_window = parse_duration(value(), "--rate-window");
       if (options.rate_window < std::chrono::milliseconds(100))
@@ -195,6 +199,9 @@ Options:
   --idle-timeout T      Reset a connection idle for T (default 600).
   --linger-timeout T    Reset a half-closed connection idle for T (default 30).
   --max-connections N   Reset new clients of a gateway that has N open (default 16384).
+  --udp-idle-timeout T  End a UDP flow with no datagram either way for T (default 60).
+  --udp-max-flows N     Flows per UDP gateway; a new client evicts the flow idle the
+                        longest (default 4096).
   --api ADDR:PORT       Serve the management API there (default 127.0.0.1:7466; port 0
                         picks a free one). A non-loopback address needs --api-token.
   --api-token TOKEN     Require "Authorization: Bearer TOKEN" (or GOLEM_PROXY_API_TOKEN).

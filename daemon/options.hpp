@@ -27,7 +27,9 @@ struct Options {
   std::string gsb_url;  ///< empty: YAGNA_GSB_URL, GSB_URL, then unix:/tmp/yagna.sock
   std::string node_id;  ///< empty: YAGNA_NODE_ID, then the identity service
   std::chrono::milliseconds gsb_start_timeout = std::chrono::seconds(15);
-  std::chrono::milliseconds rate_window = std::chrono::seconds(1);  ///< of "current" rates
+  std::chrono::milliseconds rate_window = std::chrono::seconds(1);        ///< of "current" rates
+  std::chrono::milliseconds udp_idle_timeout = std::chrono::seconds(60);  ///< of UDP flows
+  std::size_t udp_max_flows = 4096;                                       ///< per UDP gateway
   std::vector<libproxy::TcpGatewayConfig> gateways;
   libproxy::TcpTimeouts timeouts;  ///< for every gateway, the API's too
   std::size_t max_connections = libproxy::TcpGatewayConfig{}.max_connections;

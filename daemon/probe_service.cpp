@@ -180,4 +180,19 @@ void ProbeService::hand_over(const asio::ip::tcp::endpoint& address,
   probes_.erase(key);  // its socket lives on in the gateway
 }
 
+void ProbeService::hand_over_udp(const asio::ip::udp::endpoint& address,
+                                 const std::function<void(asio::ip::udp::socket&)>& take) {
+  const Key key{Protocol::udp, {address.address(), address.port()}};
+  const auto probe = find(key);
+  if (!probe || !probe->udp) return;
+  auto& socket = probe->udp->pause();
+  take(socket);
+  if (socket.is_open()) {
+    probe->udp->resume();  // not taken: the probe goes on
+    return;
+  }
+  probe->timer.cancel();
+  probes_.erase(key);  // its socket lives on in the gateway
+}
+
 }  // namespace proxyd

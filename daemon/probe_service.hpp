@@ -53,6 +53,9 @@ public:
   /// ever unbinding the port. If it was taken, the probe is gone; if not, it goes on answering.
   void hand_over(const asio::ip::tcp::endpoint& address,
                  const std::function<void(asio::ip::tcp::acceptor&)>& take);
+  /// The same for a UDP probe's socket.
+  void hand_over_udp(const asio::ip::udp::endpoint& address,
+                     const std::function<void(asio::ip::udp::socket&)>& take);
 
 private:
   struct Probe;

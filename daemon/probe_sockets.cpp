@@ -248,6 +248,16 @@ void UdpProbeServer::receive() {
       });
 }
 
+asio::ip::udp::socket& UdpProbeServer::pause() {
+  std::error_code ignored;
+  socket_.cancel(ignored);  // the pending receive ends with operation_aborted
+  return socket_;
+}
+
+void UdpProbeServer::resume() {
+  if (socket_.is_open()) receive();
+}
+
 void UdpProbeServer::close() {
   std::error_code ignored;
   socket_.close(ignored);

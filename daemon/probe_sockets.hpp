@@ -62,6 +62,10 @@ public:
                                               const asio::ip::udp::endpoint& address,
                                               TokenLookup lookup, std::error_code& ec);
   UdpProbeServer(asio::io_context& io, TokenLookup lookup);
+  /// Stops answering and gives up the socket (to a gateway, say).
+  asio::ip::udp::socket& pause();
+  /// Answers again after pause(), unless the socket was taken meanwhile.
+  void resume();
   void close();
 
 private:

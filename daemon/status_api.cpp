@@ -15,6 +15,7 @@ namespace {
 using namespace api;
 
 struct GatewayView {
+  Protocol protocol = Protocol::tcp;
   asio::ip::tcp::endpoint address;
   std::string vpn_id;
   std::string activity_id;  // empty for gateways from the command line
@@ -49,9 +50,10 @@ struct Snapshot {
       if ((activity.empty() || g.activity_id == activity) && (vpn.empty() || g.vpn_id == vpn)) ++n;
     return n;
   }
-  const GatewayView* gateway_at(const asio::ip::tcp::endpoint& address) const {
+  const GatewayView* gateway_at(const char* protocol,
+                                const asio::ip::tcp::endpoint& address) const {
     for (const auto& g : gateways)
-      if (g.address == address) return &g;
+      if (std::string_view(to_string(g.protocol)) == protocol && g.address == address) return &g;
     return nullptr;
   }
   std::string link_state(const std::string& vpn_id) const {
@@ -110,27 +112,34 @@ void ManagementServer::add_status_routes() {
   const double window = std::chrono::duration<double>(options_.rate_window).count();
   // One snapshot on the io thread; `with_connections` adds the connection list.
   const auto snapshot = [this](bool with_connections) {
-    return on_io(io_, stopping_,
-                 [p = &probes_, g = &gateways_, proxy = &proxy_, bus = bus_, with_connections] {
-                   Snapshot s;
-                   s.probes = p->list().size();
-                   s.activities_served = g->activities_served();
-                   s.counters = proxy->counters();
-                   s.traffic = proxy->traffic();
-                   s.vpns = proxy->vpns();
-                   s.vpn_links = g->vpn_links();
-                   for (const auto& info : proxy->tcp_gateways()) {
-                     const auto* activity = g->activity_of(Protocol::tcp, info.bound);
-                     s.gateways.push_back({info.bound, info.config.vpn_id,
-                                           activity ? *activity : std::string{}, info.connections,
-                                           info.traffic});
-                   }
-                   s.activities = g->activities_traffic();
-                   s.vpn_traffic = g->vpns_traffic();
-                   if (bus) s.gsb = bus->status();
-                   if (with_connections) s.connections = proxy->connections();
-                   return s;
-                 });
+    return on_io(
+        io_, stopping_,
+        [p = &probes_, g = &gateways_, proxy = &proxy_, bus = bus_, with_connections] {
+          Snapshot s;
+          s.probes = p->list().size();
+          s.activities_served = g->activities_served();
+          s.counters = proxy->counters();
+          s.traffic = proxy->traffic();
+          s.vpns = proxy->vpns();
+          s.vpn_links = g->vpn_links();
+          for (const auto& info : proxy->tcp_gateways()) {
+            const auto* activity = g->activity_of(Protocol::tcp, info.bound);
+            s.gateways.push_back({Protocol::tcp, info.bound, info.config.vpn_id,
+                                  activity ? *activity : std::string{}, info.connections,
+                                  info.traffic});
+          }
+          for (const auto& info : proxy->udp_gateways()) {
+            const asio::ip::tcp::endpoint bound{info.bound.address(), info.bound.port()};
+            const auto* activity = g->activity_of(Protocol::udp, bound);
+            s.gateways.push_back({Protocol::udp, bound, info.config.vpn_id,
+                                  activity ? *activity : std::string{}, info.flows, info.traffic});
+          }
+          s.activities = g->activities_traffic();
+          s.vpn_traffic = g->vpns_traffic();
+          if (bus) s.gsb = bus->status();
+          if (with_connections) s.connections = proxy->connections();
+          return s;
+        });
   };
 
   route("GET", "/status-api/v1/status",
@@ -222,7 +231,7 @@ void ManagementServer::add_status_routes() {
             for (const auto& g : s->gateways) {
               w.StartObject();
               w.Key("protocol");
-              w.String("tcp");
+              w.String(to_string(g.protocol));
               w.Key("address");
               w.String(to_string(g.address).c_str());
               w.Key("activityId");
@@ -301,7 +310,7 @@ void ManagementServer::add_status_routes() {
             w.Key("connections");
             w.StartArray();
             for (const auto& c : s->connections) {
-              const auto* gateway = s->gateway_at(c.gateway);
+              const auto* gateway = s->gateway_at(c.protocol, c.gateway);
               const std::string activity_id = gateway ? gateway->activity_id : std::string{};
               if (!activity.empty() && activity_id != activity) continue;
               if (!vpn.empty() && c.vpn_id != vpn) continue;
@@ -309,7 +318,7 @@ void ManagementServer::add_status_routes() {
               w.Key("id");
               w.Uint64(c.id);
               w.Key("protocol");
-              w.String("tcp");
+              w.String(c.protocol);
               w.Key("gateway");
               w.String(to_string(c.gateway).c_str());
               w.Key("activityId");
@@ -382,7 +391,7 @@ void ManagementServer::add_status_routes() {
     std::vector<std::string> gateway_names;  // the labels' strings must outlive `rows`
     gateway_names.reserve(s->gateways.size());
     for (const auto& g : s->gateways) {
-      gateway_names.push_back("tcp/" + to_string(g.address));
+      gateway_names.push_back(std::string(to_string(g.protocol)) + "/" + to_string(g.address));
       rows.push_back(
           {{{"gateway", gateway_names.back()}, {"activity", g.activity_id}, {"vpn", g.vpn_id}},
            g.traffic});

@@ -2,6 +2,7 @@
 #include <libproxy/proxy.hpp>
 
 #include "proxy/tcp_forwarder.hpp"
+#include "proxy/udp_forwarder.hpp"
 #include "stack/stack.hpp"
 #include "stack/vpn_interface.hpp"
 
@@ -20,7 +21,9 @@ struct Proxy::Impl {
   stack::Stack stack;  // declared first: destroyed last, after every pcb and netif
   std::map<std::string, std::unique_ptr<stack::VpnInterface>> vpns;
   std::vector<std::shared_ptr<proxy::TcpForwarder>> gateways;
+  std::vector<std::shared_ptr<proxy::UdpForwarder>> udp_gateways;
   TcpCounters tcp;
+  UdpCounters udp;
   std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(64 * 1024);
   TrafficMeter traffic;
   std::uint64_t next_connection_id = 0;
@@ -47,6 +50,7 @@ struct Proxy::Impl {
       ++tick;
       traffic.sample(tick, now, min_window);
       for (const auto& gateway : gateways) gateway->sample(tick, now, min_window);
+      for (const auto& gateway : udp_gateways) gateway->sample(tick, now, min_window);
       std::erase_if(tracked, [&](const std::weak_ptr<TrafficMeter>& weak) {
         const auto meter = weak.lock();
         if (meter) meter->sample(tick, now, min_window);
@@ -79,12 +83,13 @@ std::error_code Proxy::add_vpn(const VpnConfig& config, std::unique_ptr<VpnLink>
 
 std::error_code Proxy::remove_vpn(const std::string& vpn_id) {
   if (impl_->find_vpn(vpn_id) == nullptr) return errc::unknown_vpn;
-  auto& gateways = impl_->gateways;
-  std::erase_if(gateways, [&](const auto& gateway) {
+  const auto of_vpn = [&](const auto& gateway) {
     if (gateway->config().vpn_id != vpn_id) return false;
     gateway->stop();
     return true;
-  });
+  };
+  std::erase_if(impl_->gateways, of_vpn);
+  std::erase_if(impl_->udp_gateways, of_vpn);
   impl_->vpns.erase(vpn_id);
   return {};
 }
@@ -140,10 +145,55 @@ Traffic Proxy::traffic() const { return impl_->traffic.snapshot(); }
 std::vector<ConnectionInfo> Proxy::connections() const {
   std::vector<ConnectionInfo> out;
   for (const auto& gateway : impl_->gateways) gateway->list_connections(out);
+  for (const auto& gateway : impl_->udp_gateways) gateway->list_flows(out);
   return out;
 }
 
-ProxyCounters Proxy::counters() const { return {impl_->tcp, impl_->stack.counters()}; }
+Result<UdpGatewayInfo> Proxy::add_udp_gateway(const UdpGatewayConfig& config) {
+  asio::ip::udp::socket none(impl_->io);
+  return add_udp_gateway(config, none);
+}
+
+Result<UdpGatewayInfo> Proxy::add_udp_gateway(const UdpGatewayConfig& config,
+                                              asio::ip::udp::socket& listening) {
+  auto* vpn = impl_->find_vpn(config.vpn_id);
+  if (vpn == nullptr) return make_error_code(errc::unknown_vpn);
+  const auto& service = config.service.address();
+  if (!service.is_v4() || service.is_unspecified() || service.is_multicast() ||
+      config.service.port() == 0)
+    return make_error_code(errc::invalid_gateway_config);
+  if (config.listen.port() != 0) {
+    for (const auto& gateway : impl_->udp_gateways)
+      if (gateway->bound() == config.listen) return make_error_code(errc::gateway_exists);
+  }
+  auto gateway = proxy::UdpForwarder::start(
+      impl_->io, *vpn, config, {impl_->udp, impl_->traffic, impl_->next_connection_id}, listening);
+  if (!gateway) return gateway.error();
+  impl_->udp_gateways.push_back(*gateway);
+  for (const auto& meter : config.meters)
+    if (meter) impl_->track(meter);
+  return UdpGatewayInfo{config, (*gateway)->bound(), 0, (*gateway)->traffic()};
+}
+
+std::error_code Proxy::remove_udp_gateway(const asio::ip::udp::endpoint& listen) {
+  auto& gateways = impl_->udp_gateways;
+  const auto it = std::find_if(gateways.begin(), gateways.end(), [&](const auto& gateway) {
+    return gateway->bound() == listen || gateway->config().listen == listen;
+  });
+  if (it == gateways.end()) return errc::unknown_gateway;
+  (*it)->stop();
+  gateways.erase(it);
+  return {};
+}
+
+std::vector<UdpGatewayInfo> Proxy::udp_gateways() const {
+  std::vector<UdpGatewayInfo> out;
+  for (const auto& gateway : impl_->udp_gateways)
+    out.push_back({gateway->config(), gateway->bound(), gateway->flow_count(), gateway->traffic()});
+  return out;
+}
+
+ProxyCounters Proxy::counters() const { return {impl_->tcp, impl_->stack.counters(), impl_->udp}; }
 
 Result<LinkCounters> Proxy::link_counters(const std::string& vpn_id) const {
   auto* vpn = impl_->find_vpn(vpn_id);
@@ -162,6 +212,8 @@ void Proxy::stop() {
   impl_->sampler.cancel();
   for (const auto& gateway : impl_->gateways) gateway->stop();
   impl_->gateways.clear();
+  for (const auto& gateway : impl_->udp_gateways) gateway->stop();
+  impl_->udp_gateways.clear();
   impl_->vpns.clear();
 }
 

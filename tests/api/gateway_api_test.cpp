@@ -128,8 +128,8 @@ TEST_CASE("API errors answer with a JSON error and change nothing") {
        "application/json", 400, "bad_address"},  // not an address of this machine
       {"POST", path, entry("known"), "text/plain", 415, "unsupported_media_type"},
       {"POST", path, big, "application/json", 413, "body_too_large"},
-      {"POST", "/gateway-api/v1/udp/127.0.0.1:" + std::to_string(free_port()), entry("known"),
-       "application/json", 501, "not_implemented"},
+      {"POST", "/gateway-api/v1/udp/10.255.255.1:" + std::to_string(free_port()), entry("known"),
+       "application/json", 400, "bad_address"},  // UDP too
       {"GET", "/gateway-api/v1/tcp/127.0.0.1:1", "", "", 404, "not_found"},
       {"DELETE", "/gateway-api/v1/tcp/127.0.0.1:1", "", "", 404, "not_found"},
       {"GET", "/no/such/route", "", "", 404, "no_route"},

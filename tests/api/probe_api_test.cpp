@@ -243,12 +243,12 @@ TEST_CASE("Probe API errors answer with a JSON error and change nothing") {
     CHECK(api.http->Get("/probe-api/v1/")->body == before);
     CHECK(api.list() == gateways_before);
   }
-  // A gateway where a UDP probe is: UDP gateways do not exist yet, and the probe stays.
+  // A UDP gateway where a UDP probe is takes the probe's socket, as TCP gateways do.
   const auto udp_port = free_port();
   REQUIRE(
       api.http->Put(probe_path("udp", udp_port).c_str(), token_body("r", "t"), "application/json")
           ->status == 201);
   CHECK(api.post("/gateway-api/v1/udp/127.0.0.1:" + std::to_string(udp_port), entry("known"))
-            ->status == 501);
-  CHECK(api.http->Get(probe_path("udp", udp_port).c_str())->status == 200);
+            ->status == 201);
+  CHECK(api.http->Get(probe_path("udp", udp_port).c_str())->status == 404);
 }

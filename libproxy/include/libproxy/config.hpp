@@ -3,6 +3,7 @@
 
 #include <asio/ip/address_v4.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 
 #include <libproxy/traffic.hpp>
 
@@ -44,6 +45,26 @@ struct TcpGatewayConfig {
   /// Meters that every connection of the gateway counts into as well (say, its activity's and
   /// its VPN's, shared by several gateways and kept after they go). The Proxy samples them
   /// while they live.
+  std::vector<std::shared_ptr<TrafficMeter>> meters;
+};
+
+/// A UDP gateway: one public UDP socket forwarding to one service inside one VPN. Each client
+/// (source address and port) gets its own flow: a UDP socket in the VPN with its own local
+/// port, so that the service's replies go back to the client that asked.
+struct UdpGatewayConfig {
+  asio::ip::udp::endpoint listen;   ///< public address; port 0 picks a free one
+  std::string vpn_id;               ///< the VPN the service lives in
+  asio::ip::udp::endpoint service;  ///< the service's IPv4 address and port inside the VPN
+  /// A flow with no datagram either way for this long ends.
+  std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
+  /// Flows at once; a new client beyond that evicts the flow idle the longest (counted).
+  std::size_t max_flows = 4096;
+  /// Larger datagrams (either way) are dropped and counted. IP fragments them in the VPN.
+  std::size_t max_datagram = 16 * 1024;
+  /// Datagrams for clients wait in a queue of at most this many bytes while the public socket
+  /// is full; beyond it they are dropped and counted.
+  std::size_t max_queued_bytes = 1 << 20;
+  /// As TcpGatewayConfig::meters.
   std::vector<std::shared_ptr<TrafficMeter>> meters;
 };
 

@@ -27,6 +27,20 @@ namespace libproxy {
   GAUGE(client_bound_bytes_buffered)      /* service bytes held until the client takes them */ \
   GAUGE(client_bound_bytes_buffered_peak) /* the highest value of the gauge above */
 
+#define LIBPROXY_UDP_COUNTERS(COUNTER, GAUGE)                                          \
+  COUNTER(flows_total)             /* client flows opened */                           \
+  COUNTER(flows_expired)           /* ended after the idle timeout */                  \
+  COUNTER(flows_evicted)           /* ended to make room: the gateway had max_flows */ \
+  COUNTER(flows_failed)            /* could not open (no free port, out of memory) */  \
+  COUNTER(datagrams_to_service)    /* client -> service */                             \
+  COUNTER(datagrams_to_client)     /* service -> client */                             \
+  COUNTER(bytes_to_service)        /* payload bytes client -> service */               \
+  COUNTER(bytes_to_client)         /* payload bytes service -> client */               \
+  COUNTER(datagrams_too_large)     /* over max_datagram, dropped */                    \
+  COUNTER(datagrams_dropped)       /* the client queue was full, or sending failed */  \
+  GAUGE(flows_active)              /* flows open now */                                \
+  GAUGE(client_bound_bytes_queued) /* datagrams waiting for room in public sockets */
+
 #define LIBPROXY_STACK_COUNTERS(COUNTER, GAUGE)                                             \
   GAUGE(vnet_pcbs_active)    /* lwIP TCP pcbs in any state but TIME_WAIT (listeners too) */ \
   GAUGE(vnet_pcbs_time_wait) /* lwIP TCP pcbs in TIME_WAIT */                               \
@@ -39,6 +53,11 @@ namespace libproxy {
 /// Totals over every TCP gateway since the proxy started.
 struct TcpCounters {
   LIBPROXY_TCP_COUNTERS(LIBPROXY_DECLARE_FIELD, LIBPROXY_DECLARE_FIELD)
+};
+
+/// Totals over every UDP gateway since the proxy started.
+struct UdpCounters {
+  LIBPROXY_UDP_COUNTERS(LIBPROXY_DECLARE_FIELD, LIBPROXY_DECLARE_FIELD)
 };
 
 /// State of the embedded TCP/IP stack.
@@ -57,6 +76,13 @@ void for_each_counter(const TcpCounters& c, F&& f) {
 }
 
 template <class F>
+void for_each_counter(const UdpCounters& c, F&& f) {
+#define LIBPROXY_VISIT_FIELD(name) f(#name, c.name);
+  LIBPROXY_UDP_COUNTERS(LIBPROXY_VISIT_FIELD, LIBPROXY_VISIT_FIELD)
+#undef LIBPROXY_VISIT_FIELD
+}
+
+template <class F>
 void for_each_counter(const StackCounters& c, F&& f) {
 #define LIBPROXY_VISIT_FIELD(name) f(#name, c.name);
   LIBPROXY_STACK_COUNTERS(LIBPROXY_VISIT_FIELD, LIBPROXY_VISIT_FIELD)
@@ -67,6 +93,7 @@ void for_each_counter(const StackCounters& c, F&& f) {
 struct ProxyCounters {
   TcpCounters tcp;
   StackCounters stack;
+  UdpCounters udp;
 };
 
 }  // namespace libproxy

@@ -15,6 +15,7 @@
 
 #include <asio/io_context.hpp>
 #include <asio/ip/tcp.hpp>
+#include <asio/ip/udp.hpp>
 
 #include <memory>
 #include <string>
@@ -31,6 +32,14 @@ struct TcpGatewayInfo {
   Traffic traffic;                ///< every connection's bytes since the gateway opened
 };
 
+/// The same for a UDP gateway.
+struct UdpGatewayInfo {
+  UdpGatewayConfig config;
+  asio::ip::udp::endpoint bound;
+  std::size_t flows = 0;  ///< open now
+  Traffic traffic;
+};
+
 /// One VPN the proxy is in.
 struct VpnInfo {
   VpnConfig config;
@@ -38,9 +47,10 @@ struct VpnInfo {
   LinkCounters link;
 };
 
-/// One proxied connection, open now.
+/// One proxied connection (TCP) or flow (UDP), open now.
 struct ConnectionInfo {
-  std::uint64_t id = 0;  ///< unique while the Proxy lives; counts up from 1
+  std::uint64_t id = 0;          ///< unique while the Proxy lives; counts up from 1
+  const char* protocol = "tcp";  ///< "tcp" or "udp"
   std::string vpn_id;
   asio::ip::tcp::endpoint gateway;  ///< the public address it came in on
   asio::ip::tcp::endpoint client;
@@ -75,11 +85,21 @@ public:
   /// Every gateway, in the order they were added.
   std::vector<TcpGatewayInfo> tcp_gateways() const;
 
+  /// Binds a public UDP socket and forwards each client's datagrams into the VPN in a flow of
+  /// its own.
+  Result<UdpGatewayInfo> add_udp_gateway(const UdpGatewayConfig& config);
+  /// The same on `listening`, a UDP socket already bound to config.listen (a probe's, say).
+  Result<UdpGatewayInfo> add_udp_gateway(const UdpGatewayConfig& config,
+                                         asio::ip::udp::socket& listening);
+  /// Closes the socket on `listen` and ends its flows.
+  std::error_code remove_udp_gateway(const asio::ip::udp::endpoint& listen);
+  std::vector<UdpGatewayInfo> udp_gateways() const;
+
   /// A snapshot of the data plane's counters.
   ProxyCounters counters() const;
   /// Bytes and rates of every connection since the proxy started.
   Traffic traffic() const;
-  /// Every open connection, of every gateway.
+  /// Every open connection and flow, of every gateway.
   std::vector<ConnectionInfo> connections() const;
   /// Counters of one VPN's link, or unknown_vpn.
   Result<LinkCounters> link_counters(const std::string& vpn_id) const;

@@ -47,8 +47,8 @@ TcpForwarder::TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn,
 void TcpForwarder::list_connections(std::vector<ConnectionInfo>& out) const {
   const auto now = TrafficMeter::Clock::now();
   for (const auto& bridge : *bridges_)
-    out.push_back({bridge->id(), config_.vpn_id, bound_, bridge->client_endpoint(), config_.service,
-                   bridge->state(), bridge->meter().snapshot(now)});
+    out.push_back({bridge->id(), "tcp", config_.vpn_id, bound_, bridge->client_endpoint(),
+                   config_.service, bridge->state(), bridge->meter().snapshot(now)});
 }
 
 void TcpForwarder::sample(std::uint64_t tick, TrafficMeter::Clock::time_point now,
