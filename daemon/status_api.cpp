@@ -200,6 +200,13 @@ void ManagementServer::add_status_routes() {
               w.Uint64(v);
             });
             w.EndObject();
+            w.Key("udp");
+            w.StartObject();
+            libproxy::for_each_counter(s->counters.udp, [&](const char* name, std::uint64_t v) {
+              w.Key(name);
+              w.Uint64(v);
+            });
+            w.EndObject();
             w.EndObject();
           });
         });
@@ -444,6 +451,16 @@ void ManagementServer::add_status_routes() {
   p.family("golem_proxy_tcp_" #name, "gauge", "TCP gauge " #name); \
   p.sample("golem_proxy_tcp_" #name, {}, tcp.name);
     LIBPROXY_TCP_COUNTERS(PROXYD_PROMETHEUS_COUNTER, PROXYD_PROMETHEUS_GAUGE)
+    const auto& udp = s->counters.udp;
+#define PROXYD_PROMETHEUS_UDP_COUNTER(name)                                     \
+  p.family("golem_proxy_udp_" #name "_total", "counter", "UDP counter " #name); \
+  p.sample("golem_proxy_udp_" #name "_total", {}, udp.name);
+#define PROXYD_PROMETHEUS_UDP_GAUGE(name)                          \
+  p.family("golem_proxy_udp_" #name, "gauge", "UDP gauge " #name); \
+  p.sample("golem_proxy_udp_" #name, {}, udp.name);
+    LIBPROXY_UDP_COUNTERS(PROXYD_PROMETHEUS_UDP_COUNTER, PROXYD_PROMETHEUS_UDP_GAUGE)
+#undef PROXYD_PROMETHEUS_UDP_COUNTER
+#undef PROXYD_PROMETHEUS_UDP_GAUGE
 #undef PROXYD_PROMETHEUS_COUNTER
 #undef PROXYD_PROMETHEUS_GAUGE
     res.set_content(p.text(), PrometheusText::content_type);
