@@ -4,6 +4,8 @@
 #
 #   direct    client -> veth -> service                      (the kernel alone)
 #   haproxy   client -> HAProxy (TCP mode, 1 thread) -> veth -> service
+#   ceiling   client (namespace) -> TAP -> tap_copier -> TAP -> service: one read and one write
+#             per frame, the best a TAP-attached userspace stack can do, at MTU 1220 and 1500
 #   proxy     client -> golem-proxyd -> lwIP -> TAP -> service, at MTU 1220 (Golem) and 1500
 #
 # For each: one stream each way (up = client to service, down = service to client) and 8
@@ -17,7 +19,7 @@ runs=${BENCH_RUNS:-3}
 seconds=${BENCH_SECONDS:-5}
 tests/install-deps.sh iperf3 haproxy >&2
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release --target golem-proxyd >/dev/null
+cmake --build build/release --target golem-proxyd tap_copier >/dev/null
 
 tag=lpb$$
 work=$(mktemp -d /tmp/lp-bench-XXXXXX)
@@ -25,7 +27,9 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for ns in "$tag-v" "$tag-a" "$tag-b"; do ip netns del "$ns" 2>/dev/null || true; done
+  for ns in "$tag-v" "$tag-a" "$tag-b" "$tag-c1220" "$tag-s1220" "$tag-c1500" "$tag-s1500"; do
+    ip netns del "$ns" 2>/dev/null || true
+  done
   ip link del "${tag}h" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -100,11 +104,36 @@ for side in a:1220:10.232.0.2 b:1500:10.233.0.2; do
   iperf_server "$tag-$name" "$address"
 done
 
-# One measurement: Gbit/s received, from iperf3's JSON.
+# The link ceiling: two TAP devices joined by tap_copier, a client namespace and a service
+# namespace behind them.
+declare -A ceiling_net=([1220]=10.234.1 [1500]=10.234.2)
+for mtu in 1220 1500; do
+  net=${ceiling_net[$mtu]}
+  build/release/tests/tap_copier "${tag}c$mtu" "${tag}s$mtu" >"$work/copier-$mtu.log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 100); do grep -q '^ready' "$work/copier-$mtu.log" && break; sleep 0.1; done
+  for side in "c:$net.1" "s:$net.2"; do
+    IFS=: read -r name address <<<"$side"
+    ns="$tag-$name$mtu"
+    ip netns add "$ns"
+    ip link set "${tag}$name$mtu" netns "$ns"
+    ip -n "$ns" addr add "$address/24" dev "${tag}$name$mtu"
+    ip -n "$ns" link set "${tag}$name$mtu" mtu "$mtu" up
+    ip -n "$ns" link set lo up
+  done
+  iperf_server "$tag-s$mtu" "$net.2"
+done
+
+# One measurement: Gbit/s received, from iperf3's JSON. A host of the form NS@ADDRESS runs the
+# client inside namespace NS.
 measure() {  # host port [iperf3 options...]
-  local host=$1 port=$2
+  local host=$1 port=$2 run=()
   shift 2
-  iperf3 --client "$host" --port "$port" --time "$seconds" --json "$@" 2>/dev/null |
+  if [[ $host == *@* ]]; then
+    run=(ip netns exec "${host%@*}")
+    host=${host#*@}
+  fi
+  "${run[@]}" iperf3 --client "$host" --port "$port" --time "$seconds" --json "$@" 2>/dev/null |
     /usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print("%.2f" % (d["end"]["sum_received"]["bits_per_second"]/1e9))'
 }
 # Median and spread of BENCH_RUNS measurements: "median (min-max)".
@@ -112,9 +141,15 @@ summary() {
   /usr/bin/python3 -c 'import sys,statistics as s; v=sorted(float(x) for x in sys.argv[1:]); print("%.2f (%.2f-%.2f)" % (s.median(v), v[0], v[-1]))' "$@"
 }
 
+# "83%": the median of the first list over the median of the second.
+ratio() {
+  /usr/bin/python3 -c 'import sys,statistics as s; a=[float(x) for x in sys.argv[1].split()]; b=[float(x) for x in sys.argv[2].split()]; print("%.0f%%" % (100*s.median(a)/s.median(b)) if b and s.median(b) else "-")' "$1" "$2"
+}
+
 declare -A result
 paths=("direct:10.231.0.2:5201" "haproxy:127.0.0.1:$haproxy_port"
-       "proxy-1220:127.0.0.1:$proxy_1220" "proxy-1500:127.0.0.1:$proxy_1500")
+       "ceiling-1220:$tag-c1220@10.234.1.2:5201" "proxy-1220:127.0.0.1:$proxy_1220"
+       "ceiling-1500:$tag-c1500@10.234.2.2:5201" "proxy-1500:127.0.0.1:$proxy_1500")
 tests=("up:" "down:--reverse" "up-8:--parallel 8")
 for run in $(seq "$runs"); do
   for path in "${paths[@]}"; do
@@ -132,7 +167,8 @@ done
 
 echo
 echo "TCP throughput, Gbit/s: median of $runs runs of ${seconds}s (min-max); $(nproc) cores"
-printf '%-12s %-20s %-20s %-20s %s\n' path "up (1 stream)" "down (1 stream)" "up (8 streams)" "up vs haproxy"
+printf '%-13s %-20s %-20s %-20s %-14s %s\n' path "up (1 stream)" "down (1 stream)" \
+  "up (8 streams)" "up vs haproxy" "up vs ceiling"
 for path in "${paths[@]}"; do
   name=${path%%:*}
   row=()
@@ -140,8 +176,9 @@ for path in "${paths[@]}"; do
     # shellcheck disable=SC2086
     row+=("$(summary ${result[$name/${test%%:*}]})")
   done
-  # shellcheck disable=SC2086
-  ratio=$(/usr/bin/python3 -c 'import sys,statistics as s; a=[float(x) for x in sys.argv[1].split()]; b=[float(x) for x in sys.argv[2].split()]; print("%.0f%%" % (100*s.median(a)/s.median(b)) if s.median(b) else "-")' \
-    "${result[$name/up]}" "${result[haproxy/up]}")
-  printf '%-12s %-20s %-20s %-20s %s\n' "$name" "${row[0]}" "${row[1]}" "${row[2]}" "$ratio"
+  mtu=${name#*-}
+  ceiling=${result[ceiling-$mtu/up]:-}
+  printf '%-13s %-20s %-20s %-20s %-14s %s\n' "$name" "${row[0]}" "${row[1]}" "${row[2]}" \
+    "$(ratio "${result[$name/up]}" "${result[haproxy/up]}")" \
+    "$([[ $name == proxy-* ]] && ratio "${result[$name/up]}" "$ceiling" || echo -)"
 done
