@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -196,12 +198,23 @@ TEST_CASE("concurrent API calls from many threads while traffic flows") {
     }
   });
   std::atomic<int> failures{0};
+  // Threads that ask the kernel for a free port at the same moment can be given the same one;
+  // each port goes to one thread only.
+  std::mutex ports_mutex;
+  std::set<unsigned short> ports_taken;
+  const auto unique_port = [&] {
+    for (;;) {
+      const auto candidate = free_port();
+      std::lock_guard lock(ports_mutex);
+      if (ports_taken.insert(candidate).second) return candidate;
+    }
+  };
   std::vector<std::thread> callers;
   for (int t = 0; t < 8; ++t) {
     callers.emplace_back([&] {
       httplib::Client http("127.0.0.1", api.port);
       for (int i = 0; i < 20; ++i) {
-        const std::string path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(free_port());
+        const std::string path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(unique_port());
         auto post = http.Post(path.c_str(), entry("net-c"), "application/json");
         if (!post || post->status != 201) ++failures;
         auto get = http.Get(path.c_str());
