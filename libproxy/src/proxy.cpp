@@ -66,6 +66,23 @@ struct Proxy::Impl {
   }
 };
 
+namespace {
+
+// A gateway's service must be a unicast IPv4 address and a port, and its public address free
+// among the gateways of its protocol (port 0 picks a free one).
+template <class Endpoint, class Gateways>
+std::error_code check_gateway(const asio::ip::address& service, std::uint16_t port,
+                              const Endpoint& listen, const Gateways& gateways) {
+  if (!service.is_v4() || service.is_unspecified() || service.is_multicast() || port == 0)
+    return errc::invalid_gateway_config;
+  if (listen.port() != 0)
+    for (const auto& gateway : gateways)
+      if (gateway->bound() == listen) return errc::gateway_exists;
+  return {};
+}
+
+}  // namespace
+
 Proxy::Proxy(asio::io_context& io, std::chrono::milliseconds rate_window)
     : impl_(std::make_unique<Impl>(io, rate_window)) {
   impl_->schedule_sample();
@@ -103,14 +120,10 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config,
                                               asio::ip::tcp::acceptor& listening) {
   auto* vpn = impl_->find_vpn(config.vpn_id);
   if (vpn == nullptr) return make_error_code(errc::unknown_vpn);
-  const auto& service = config.service.address();
-  if (!service.is_v4() || service.is_unspecified() || service.is_multicast() ||
-      config.service.port() == 0 || config.max_connections == 0)
-    return make_error_code(errc::invalid_gateway_config);
-  if (config.listen.port() != 0) {
-    for (const auto& gateway : impl_->gateways)
-      if (gateway->bound() == config.listen) return make_error_code(errc::gateway_exists);
-  }
+  if (config.max_connections == 0) return make_error_code(errc::invalid_gateway_config);
+  if (auto ec = check_gateway(config.service.address(), config.service.port(), config.listen,
+                              impl_->gateways))
+    return ec;
   auto gateway = proxy::TcpForwarder::start(
       impl_->io, *vpn, config,
       {impl_->tcp, impl_->scratch, impl_->traffic, impl_->next_connection_id}, listening);
@@ -158,14 +171,9 @@ Result<UdpGatewayInfo> Proxy::add_udp_gateway(const UdpGatewayConfig& config,
                                               asio::ip::udp::socket& listening) {
   auto* vpn = impl_->find_vpn(config.vpn_id);
   if (vpn == nullptr) return make_error_code(errc::unknown_vpn);
-  const auto& service = config.service.address();
-  if (!service.is_v4() || service.is_unspecified() || service.is_multicast() ||
-      config.service.port() == 0)
-    return make_error_code(errc::invalid_gateway_config);
-  if (config.listen.port() != 0) {
-    for (const auto& gateway : impl_->udp_gateways)
-      if (gateway->bound() == config.listen) return make_error_code(errc::gateway_exists);
-  }
+  if (auto ec = check_gateway(config.service.address(), config.service.port(), config.listen,
+                              impl_->udp_gateways))
+    return ec;
   auto gateway = proxy::UdpForwarder::start(
       impl_->io, *vpn, config, {impl_->udp, impl_->traffic, impl_->next_connection_id}, listening);
   if (!gateway) return gateway.error();

@@ -10,23 +10,10 @@ using namespace testing;
 
 namespace {
 
-struct Run {
-  int exit_code;
-  std::string out;
-};
-
 // Runs golem-proxyctl with `args` against the daemon's API; stdout is captured, stderr too.
-Run ctl(const ApiDaemon& api, const std::string& args) {
-  const std::string command = std::string("GOLEM_PROXY_API=http://127.0.0.1:") +
-                              std::to_string(api.port) + " " + GOLEM_PROXYCTL_PATH + " " + args +
-                              " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-  const int status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+CommandResult ctl(const ApiDaemon& api, const std::string& args) {
+  return run_command(std::string("GOLEM_PROXY_API=http://127.0.0.1:") + std::to_string(api.port) +
+                     " " + GOLEM_PROXYCTL_PATH + " " + args + " 2>&1");
 }
 
 }  // namespace

@@ -92,17 +92,12 @@ std::map<std::string, double> parse_prometheus(const std::string& text) {
       "    print(s.name + \"{\" + labels + \"} \" + repr(float(s.value)))\n"
       "' " +
       path + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-  const int status = pclose(pipe);
+  const auto result = run_command(command);
   ::unlink(path);
-  INFO(out);
-  REQUIRE(status == 0);
+  INFO(result.out);
+  REQUIRE(result.exit_code == 0);
   std::map<std::string, double> samples;
-  std::istringstream lines(out);
+  std::istringstream lines(result.out);
   for (std::string line; std::getline(lines, line);) {
     const auto space = line.rfind(' ');
     samples[line.substr(0, space)] = std::stod(line.substr(space + 1));
@@ -112,15 +107,10 @@ std::map<std::string, double> parse_prometheus(const std::string& text) {
 
 // golem-proxyctl's stdout for `args` against the daemon (exit status 0 required).
 std::string ctl(const ApiDaemon& api, const std::string& args) {
-  const std::string command = std::string(GOLEM_PROXYCTL_PATH) +
-                              " --api http://127.0.0.1:" + std::to_string(api.port) + " " + args;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-  REQUIRE(pclose(pipe) == 0);
-  return out;
+  const auto result = run_command(std::string(GOLEM_PROXYCTL_PATH) + " --api http://127.0.0.1:" +
+                                  std::to_string(api.port) + " " + args);
+  REQUIRE(result.exit_code == 0);
+  return result.out;
 }
 
 }  // namespace

@@ -82,16 +82,10 @@ std::string gateway_entry(const std::string& remote_id, const std::string& remot
 
 // golem-proxyctl's output for `args` against the daemon.
 std::string ctl(const GsbDaemon& daemon, const std::string& args) {
-  const std::string command = std::string(GOLEM_PROXYCTL_PATH) +
-                              " --api http://127.0.0.1:" + std::to_string(daemon.port) + " " +
-                              args + " 2>&1";
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) out += buffer;
-  REQUIRE(pclose(pipe) == 0);
-  return out;
+  const auto result = run_command(std::string(GOLEM_PROXYCTL_PATH) + " --api http://127.0.0.1:" +
+                                  std::to_string(daemon.port) + " " + args + " 2>&1");
+  REQUIRE(result.exit_code == 0);
+  return result.out;
 }
 
 // A bare bus client that tries to register `address`; returns the router's reply code.

@@ -57,6 +57,17 @@ int DaemonProcess::wait() {
   return status;
 }
 
+CommandResult run_command(const std::string& command) {
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("popen failed: " + command);
+  CommandResult result;
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.out += buffer;
+  const int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
 int api_port(DaemonProcess& daemon) {
   const std::string line = daemon.wait_for_line("api http://");
   const auto colon = line.rfind(':');

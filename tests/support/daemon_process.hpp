@@ -30,6 +30,14 @@ private:
   FILE* stdout_ = nullptr;
 };
 
+/// What a shell command printed on stdout, and its exit status (-1 if it did not exit).
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+};
+/// Runs `command` with /bin/sh and waits for it.
+CommandResult run_command(const std::string& command);
+
 /// The management API's port from golem-proxyd's "api http://HOST:PORT" line; 0 if none.
 int api_port(DaemonProcess& daemon);
 

@@ -92,7 +92,10 @@ Session banner_then_echo(std::string banner) {
   };
 }
 
-Session send_pattern_then_close(std::uint64_t seed, std::size_t bytes) {
+namespace {
+
+// Sends `bytes` of Pattern(seed); then, if asked, reads until the peer's FIN; then closes.
+Session send_pattern(std::uint64_t seed, std::size_t bytes, bool wait_for_eof) {
   return [=](asio::ip::tcp::socket& socket, ServiceStats&) -> asio::awaitable<void> {
     Pattern pattern(seed);
     std::vector<std::uint8_t> chunk(64 * 1024);
@@ -102,26 +105,21 @@ Session send_pattern_then_close(std::uint64_t seed, std::size_t bytes) {
       co_await asio::async_write(socket, asio::buffer(chunk.data(), n), use_awaitable);
       left -= n;
     }
+    std::error_code ec;
+    while (wait_for_eof && !ec)
+      co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(use_awaitable, ec));
     socket.close();
   };
 }
 
+}  // namespace
+
+Session send_pattern_then_close(std::uint64_t seed, std::size_t bytes) {
+  return send_pattern(seed, bytes, false);
+}
+
 Session send_pattern_then_close_after_eof(std::uint64_t seed, std::size_t bytes) {
-  return [=](asio::ip::tcp::socket& socket, ServiceStats&) -> asio::awaitable<void> {
-    Pattern pattern(seed);
-    std::vector<std::uint8_t> chunk(64 * 1024);
-    for (std::size_t left = bytes; left > 0;) {
-      const auto n = std::min(left, chunk.size());
-      pattern.fill({chunk.data(), n});
-      co_await asio::async_write(socket, asio::buffer(chunk.data(), n), use_awaitable);
-      left -= n;
-    }
-    // Wait for the peer's FIN first, so that the peer closes actively (and enters TIME_WAIT).
-    std::error_code ec;
-    while (!ec)
-      co_await socket.async_read_some(asio::buffer(chunk), asio::redirect_error(use_awaitable, ec));
-    socket.close();
-  };
+  return send_pattern(seed, bytes, true);
 }
 
 asio::awaitable<void> reset_after_first_byte(asio::ip::tcp::socket& socket, ServiceStats&) {
