@@ -25,6 +25,7 @@ struct Proxy::Impl {
   TcpCounters tcp;
   UdpCounters udp;
   std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(64 * 1024);
+  std::vector<asio::const_buffer> gather;
   TrafficMeter traffic;
   std::uint64_t next_connection_id = 0;
   // Meters handed in with gateways (activities', VPNs'): sampled as long as someone holds them,
@@ -126,7 +127,7 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config,
     return ec;
   auto gateway = proxy::TcpForwarder::start(
       impl_->io, *vpn, config,
-      {impl_->tcp, impl_->scratch, impl_->traffic, impl_->next_connection_id}, listening);
+      {impl_->tcp, impl_->scratch, impl_->gather, impl_->traffic, impl_->next_connection_id}, listening);
   if (!gateway) return gateway.error();
   impl_->gateways.push_back(*gateway);
   for (const auto& meter : config.meters)

@@ -158,7 +158,7 @@ TEST_CASE("a gateway on an IPv6 public address forwards into the IPv4 VPN") {
 }
 
 TEST_CASE("a slow client may outlast TIME_WAIT of the virtual connection it half-closed") {
-  // lwIP frees a TIME_WAIT pcb after 20 s without telling anyone. Here the client half-closes
+  // lwIP frees a TIME_WAIT pcb after 4 s without telling anyone. Here the client half-closes
   // first and then reads nothing for a while, so the virtual connection reaches TIME_WAIT (both
   // FINs exchanged) while the proxy still holds service bytes for the client, and stays so
   // past its expiry; then the client takes the rest.

@@ -103,13 +103,13 @@ void TcpBridge::on_data(std::size_t bytes) {
   c.client_bound_bytes_buffered_peak =
       std::max(c.client_bound_bytes_buffered_peak, c.client_bound_bytes_buffered);
   touch();
-  write_client();
+  schedule_write();
 }
 
 void TcpBridge::on_eof() {
   down_ = Half::eof_seen;
   arm_deadline();
-  write_client();
+  schedule_write();
 }
 
 void TcpBridge::on_sent() {
@@ -212,6 +212,17 @@ void TcpBridge::on_client_eof() {
 
 // ---- service -> client -------------------------------------------------------------------------
 
+// Writes once the current io turn is over: a TAP link delivers up to 64 frames per turn, and
+// their segments then leave in one gathering write, with one window update to the service.
+void TcpBridge::schedule_write() {
+  if (write_scheduled_ || writing_ || done_) return;
+  write_scheduled_ = true;
+  asio::post(timer_.get_executor(), [self = shared_from_this()] {
+    self->write_scheduled_ = false;
+    self->write_client();
+  });
+}
+
 // Writes what the client socket takes now, counting each byte as it enters the kernel (so the
 // meters are exact at any moment), and waits for room only when the socket is full.
 void TcpBridge::write_client() {
@@ -228,10 +239,11 @@ void TcpBridge::write_client() {
       }
       return;
     }
-    write_buffers_.resize(max_write_buffers);
-    write_buffers_.resize(received.gather(write_buffers_));
+    auto& gather = context_.gather;
+    gather.resize(max_write_buffers);
+    gather.resize(received.gather(gather));
     std::error_code ec;
-    const std::size_t bytes = client_.write_some(write_buffers_, ec);
+    const std::size_t bytes = client_.write_some(gather, ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       writing_ = true;
       client_.async_wait(asio::socket_base::wait_write,

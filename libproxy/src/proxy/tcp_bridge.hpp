@@ -34,6 +34,8 @@ struct BridgeContext {
   TcpCounters& counters;
   /// The io thread's read buffer: client bytes pass through it straight into lwIP.
   std::span<std::uint8_t> scratch;
+  /// The io thread's gather list for client writes (filled and used within one call).
+  std::vector<asio::const_buffer>& gather;
   /// Where every connection's bytes count too: its gateway's meter, the proxy's, and those the
   /// gateway was given (an activity's, a VPN's).
   std::vector<TrafficMeter*> meters;
@@ -78,6 +80,7 @@ private:
   void on_client_readable(const std::error_code& ec);
   void on_client_eof();
   // service -> client
+  void schedule_write();
   void write_client();
   // timers and endings
   std::chrono::steady_clock::time_point deadline() const;
@@ -102,13 +105,13 @@ private:
   std::chrono::steady_clock::time_point started_;
   std::chrono::steady_clock::time_point last_activity_;
   std::chrono::steady_clock::time_point armed_for_;
-  std::vector<asio::const_buffer> write_buffers_;
   Half up_ = Half::open;    // client -> service
   Half down_ = Half::open;  // service -> client
   bool connected_ = false;
   bool reading_ = false;  // an async_wait for client bytes is pending
   bool paused_ = false;   // client reads wait for lwIP send space
   bool writing_ = false;  // waiting for room in the client socket
+  bool write_scheduled_ = false;  // a write_client() is posted
   bool timer_armed_ = false;
   bool done_ = false;  // ended; pending handlers only return
 };

@@ -38,6 +38,7 @@ TcpForwarder::TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn,
                config.timeouts,
                shared.counters,
                shared.scratch,
+               shared.gather,
                {&meter_, &shared.traffic},
                shared.next_connection_id} {
   for (const auto& meter : config_.meters)

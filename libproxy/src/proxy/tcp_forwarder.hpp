@@ -25,6 +25,7 @@ public:
   struct Shared {
     TcpCounters& counters;
     std::span<std::uint8_t> scratch;
+    std::vector<asio::const_buffer>& gather;
     TrafficMeter& traffic;  ///< the whole proxy's
     std::uint64_t& next_connection_id;
   };

@@ -82,10 +82,13 @@
 #define LWIP_TCP_PCB_NUM_EXT_ARGS 1
 
 /* TIME_WAIT policy. lwIP is the active closer when a user hangs up, so every user teardown
- * leaves a TIME_WAIT pcb holding an ephemeral port. 2 x TCP_MSL = 20 s of TIME_WAIT over
- * 49 151 ports sustains about 2 450 new connections per second (the default 16 383 ports and
- * 120 s give 136/s). */
-#define TCP_MSL 10000UL
+ * leaves a TIME_WAIT pcb holding an ephemeral port, and lwIP keeps local ports unique across
+ * all peers. 2 x TCP_MSL = 4 s of TIME_WAIT over 49 151 ports sustains about 12 000 new
+ * connections per second (20 s gave 2 450/s, below HAProxy's rate in tests/bench; the default
+ * 16 383 ports and 120 s give 136/s). 4 s is still thousands of round trips on a VPN link and
+ * longer than Linux's own TIME_WAIT reuse delay (1 s, net.ipv4.tcp_tw_reuse); the RFC 6528
+ * initial sequence numbers keep a reused port's old segments out of the new window. */
+#define TCP_MSL 2000UL
 #define TCP_LOCAL_PORT_RANGE_START 0x4000
 #define TCP_LOCAL_PORT_RANGE_END 0xffff
 /* The random first port, kept below END: lwIP's mask form could yield 0xFFFF, whose successor
