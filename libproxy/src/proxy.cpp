@@ -127,7 +127,8 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config,
     return ec;
   auto gateway = proxy::TcpForwarder::start(
       impl_->io, *vpn, config,
-      {impl_->tcp, impl_->scratch, impl_->gather, impl_->traffic, impl_->next_connection_id}, listening);
+      {impl_->tcp, impl_->scratch, impl_->gather, impl_->traffic, impl_->next_connection_id},
+      listening);
   if (!gateway) return gateway.error();
   impl_->gateways.push_back(*gateway);
   for (const auto& meter : config.meters)

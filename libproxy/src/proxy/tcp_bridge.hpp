@@ -108,9 +108,9 @@ private:
   Half up_ = Half::open;    // client -> service
   Half down_ = Half::open;  // service -> client
   bool connected_ = false;
-  bool reading_ = false;  // an async_wait for client bytes is pending
-  bool paused_ = false;   // client reads wait for lwIP send space
-  bool writing_ = false;  // waiting for room in the client socket
+  bool reading_ = false;          // an async_wait for client bytes is pending
+  bool paused_ = false;           // client reads wait for lwIP send space
+  bool writing_ = false;          // waiting for room in the client socket
   bool write_scheduled_ = false;  // a write_client() is posted
   bool timer_armed_ = false;
   bool done_ = false;  // ended; pending handlers only return
