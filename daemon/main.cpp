@@ -124,12 +124,12 @@ int run(const proxyd::Options& options) {
   proxyd::ProbeService probes(io);
   gateways.set_probes(&probes);
 
-  for (const auto& [vpn, tap_name, peers] : options.vpns) {
+  for (const auto& [vpn, tap_name, offload, peers] : options.vpns) {
     std::error_code ec;
     std::string link_name;
     std::unique_ptr<libproxy::VpnLink> link;
     if (!tap_name.empty()) {
-      auto tap = libproxy::TapLink::open(io, tap_name, ec);
+      auto tap = libproxy::TapLink::open(io, tap_name, ec, {.offload = offload});
       if (tap) link_name = tap->name();
       link = std::move(tap);
     } else if (!bus) {

@@ -36,7 +36,7 @@ bool is_node_id(std::string_view text) {
          text.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string_view::npos;
 }
 
-// ID,address=A.B.C.D/LEN[,tap=NAME][,mtu=N][,peer=IP@NODE_ID]...
+// ID,address=A.B.C.D/LEN[,tap=NAME[,offload=on|off]][,mtu=N][,peer=IP@NODE_ID]...
 CommandLineVpn parse_vpn(std::string_view spec) {
   const auto parts = split(spec, ',');
   CommandLineVpn out;
@@ -56,6 +56,10 @@ CommandLineVpn parse_vpn(std::string_view spec) {
       out.vpn.address = cidr.address;
       out.vpn.prefix_length = cidr.prefix_length;
       has_address = true;
+    } else if (key == "offload") {
+      if (value != "on" && value != "off")
+        bad(fmt::format("--vpn '{}': offload= takes on or off", spec));
+      out.offload = value == "on";
     } else if (key == "mtu") {
       out.vpn.mtu = parse_number<std::uint16_t>(value, 576, 1500, "MTU");
     } else if (key == "peer") {
@@ -68,10 +72,12 @@ CommandLineVpn parse_vpn(std::string_view spec) {
                         value));
       out.peers.emplace_back(address, std::string(value.substr(at + 1)));
     } else {
-      bad(fmt::format("--vpn: unknown key '{}' (expected address, tap, mtu, peer)", key));
+      bad(fmt::format("--vpn: unknown key '{}' (expected address, tap, offload, mtu, peer)", key));
     }
   }
   if (!has_address) bad(fmt::format("--vpn '{}': address=A.B.C.D/LEN is required", spec));
+  if (out.offload && out.tap_name.empty())
+    bad(fmt::format("--vpn '{}': offload= applies to tap= devices only", spec));
   return out;
 }
 
@@ -188,9 +194,11 @@ std::string usage() {
 Forwards public TCP ports into Golem VPNs through an embedded TCP/IP stack (GAP-22).
 
 Options:
-  --vpn ID,address=A.B.C.D/LEN[,tap=NAME][,mtu=N][,peer=IP@NODE_ID]...
+  --vpn ID,address=A.B.C.D/LEN[,tap=NAME[,offload=on]][,mtu=N][,peer=IP@NODE_ID]...
         Join VPN ID as A.B.C.D: over the TAP device NAME (created if missing), or
         without tap= over the transport. mtu defaults to 1220, the Golem VM MTU.
+        offload=on opens the TAP device with segmentation offload: TCP crosses
+        it in super-frames of up to 64 KiB, which the kernel cuts to the MTU.
         peer= says which node hosts a service address (GSB). Repeatable.
   --gateway tcp:LISTEN=VPN_ID,SERVICE_IP:PORT
         Forward connections to LISTEN (ip:port, [ipv6]:port or a bare port on

@@ -13,6 +13,7 @@ namespace proxyd {
 struct CommandLineVpn {
   libproxy::VpnConfig vpn;
   std::string tap_name;  ///< over this TAP device; empty: over the daemon's transport
+  bool offload = false;  ///< the TAP device with segmentation offload (libproxy::TapOptions)
   /// Service addresses and the nodes hosting them (GSB transport).
   std::vector<std::pair<asio::ip::address_v4, std::string>> peers;
 };

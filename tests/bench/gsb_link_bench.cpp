@@ -48,7 +48,7 @@ std::vector<std::uint8_t> make_frame(std::size_t size) {
 struct Counter final : libproxy::VpnLink::Receiver {
   std::atomic<std::uint64_t> frames{0};
   std::atomic<std::uint64_t> bytes{0};
-  void on_frame(std::span<const std::uint8_t> frame) override {
+  void on_frame(std::span<const std::uint8_t> frame, libproxy::FrameInfo) override {
     bytes += frame.size();
     ++frames;
   }

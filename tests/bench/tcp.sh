@@ -7,6 +7,8 @@
 #   ceiling   client (namespace) -> TAP -> tap_copier -> TAP -> service: one read and one write
 #             per frame, the best a TAP-attached userspace stack can do, at MTU 1220 and 1500
 #   proxy     client -> golem-proxyd -> lwIP -> TAP -> service, at MTU 1220 (Golem) and 1500
+#   *-tso     the ceiling and the proxy with segmentation offload on their TAP devices
+#             (IFF_VNET_HDR, TSO): TCP crosses the link in super-frames of up to 64 KiB
 #
 # Clients, HAProxy and golem-proxyd run in a namespace of their own ("the middle"), so the
 # host's sysctls neither help nor hurt: TIME_WAIT reuse and a wide ephemeral port range there
@@ -44,8 +46,8 @@ pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  for ns in "$middle" "$tag-v" "$tag-a" "$tag-b" "$tag-c1220" "$tag-s1220" "$tag-c1500" \
-    "$tag-s1500"; do
+  for ns in "$middle" "$tag-v" "$tag-a" "$tag-b" "$tag-t" "$tag-c1220" "$tag-s1220" \
+    "$tag-c1500" "$tag-s1500" "$tag-ct1500" "$tag-st1500"; do
     ip netns del "$ns" 2>/dev/null || true
   done
   rm -rf "$work"
@@ -123,16 +125,17 @@ wait_listening "$middle" 127.0.0.1 15201 || { cat "$work/haproxy.log" >&2; exit 
 
 # golem-proxyd over TAP devices, one daemon per MTU (1220, the Golem one, and 1500), so each
 # path's memory is its own; each VPN leads to its own service namespace.
-declare -A proxyd
-for side in a:1220:10.232.0 b:1500:10.233.0; do
-  IFS=: read -r name mtu net <<<"$side"
+# A third daemon opens its TAP device with segmentation offload (TSO), at MTU 1500.
+declare -A proxyd port=([a]=1220 [b]=1500 [t]=1501)
+for side in a:1220:10.232.0:off b:1500:10.233.0:off t:1500:10.235.0:on; do
+  IFS=: read -r name mtu net offload <<<"$side"
   ip netns exec "$middle" build/release/daemon/golem-proxyd --transport tap --no-api \
-    --vpn "b$mtu,tap=${tag}$name,address=$net.1/24,mtu=$mtu" \
-    --gateway "tcp:127.0.0.1:${mtu}1=b$mtu,$net.2:5201" \
-    --gateway "tcp:127.0.0.1:${mtu}2=b$mtu,$net.2:7000" >"$work/proxyd-$mtu.log" 2>&1 &
-  proxyd[$mtu]=$!
+    --vpn "b$mtu,tap=${tag}$name,offload=$offload,address=$net.1/24,mtu=$mtu" \
+    --gateway "tcp:127.0.0.1:${port[$name]}1=b$mtu,$net.2:5201" \
+    --gateway "tcp:127.0.0.1:${port[$name]}2=b$mtu,$net.2:7000" >"$work/proxyd-$name.log" 2>&1 &
+  proxyd[$name]=$!
   pids+=($!)
-  wait_line "$work/proxyd-$mtu.log" ready
+  wait_line "$work/proxyd-$name.log" ready
   make_namespace "$tag-$name"
   ip -n "$middle" link set "${tag}$name" netns "$tag-$name"
   ip -n "$tag-$name" addr add "$net.2/24" dev "${tag}$name"
@@ -142,31 +145,36 @@ done
 
 # The link ceiling: two TAP devices joined by tap_copier, a client namespace and a service
 # namespace behind them.
-declare -A ceiling_net=([1220]=10.234.1 [1500]=10.234.2) copier
-for mtu in 1220 1500; do
-  net=${ceiling_net[$mtu]}
-  build/release/tests/tap_copier "${tag}c$mtu" "${tag}s$mtu" >"$work/copier-$mtu.log" 2>&1 &
-  copier[$mtu]=$!
+# The same with offload on both devices: the ceiling for a TAP link with TSO, at MTU 1500.
+declare -A copier
+for link in 1220:10.234.1: 1500:10.234.2: t1500:10.234.3:--offload; do
+  IFS=: read -r key net offload <<<"$link"
+  mtu=${key#t}
+  # shellcheck disable=SC2086
+  build/release/tests/tap_copier $offload "${tag}c$key" "${tag}s$key" >"$work/copier-$key.log" 2>&1 &
+  copier[$key]=$!
   pids+=($!)
-  wait_line "$work/copier-$mtu.log" ready
+  wait_line "$work/copier-$key.log" ready
   for side in "c:$net.1" "s:$net.2"; do
     IFS=: read -r name address <<<"$side"
-    ns="$tag-$name$mtu"
+    ns="$tag-$name$key"
     make_namespace "$ns"
-    ip link set "${tag}$name$mtu" netns "$ns"
-    ip -n "$ns" addr add "$address/24" dev "${tag}$name$mtu"
-    ip -n "$ns" link set "${tag}$name$mtu" mtu "$mtu" up
+    ip link set "${tag}$name$key" netns "$ns"
+    ip -n "$ns" addr add "$address/24" dev "${tag}$name$key"
+    ip -n "$ns" link set "${tag}$name$key" mtu "$mtu" up
   done
-  serve "$tag-s$mtu" "$net.2"
+  serve "$tag-s$key" "$net.2"
 done
 
 # name:client namespace:service host:iperf3 port:echo port:pid of the process in the middle
 paths=("direct:$middle:10.231.0.2:5201:7000:"
        "haproxy:$middle:127.0.0.1:15201:17000:$haproxy"
        "ceiling-1220:$tag-c1220:10.234.1.2:5201:7000:${copier[1220]}"
-       "proxy-1220:$middle:127.0.0.1:12201:12202:${proxyd[1220]}"
+       "proxy-1220:$middle:127.0.0.1:12201:12202:${proxyd[a]}"
        "ceiling-1500:$tag-c1500:10.234.2.2:5201:7000:${copier[1500]}"
-       "proxy-1500:$middle:127.0.0.1:15001:15002:${proxyd[1500]}")
+       "proxy-1500:$middle:127.0.0.1:15001:15002:${proxyd[b]}"
+       "ceiling-tso-1500:$tag-ct1500:10.234.3.2:5201:7000:${copier[t1500]}"
+       "proxy-tso-1500:$middle:127.0.0.1:15011:15012:${proxyd[t]}")
 if [[ -n ${BENCH_PATHS:-} ]]; then  # a regular expression: measure only the paths it matches
   for i in "${!paths[@]}"; do [[ ${paths[$i]%%:*} =~ $BENCH_PATHS ]] || unset "paths[$i]"; done
 fi
@@ -278,7 +286,7 @@ done
 
 echo
 echo "TCP throughput, Gbit/s: median of $runs runs of ${seconds}s (min-max); $(nproc) cores"
-printf '%-13s %-20s %-20s %-20s %-14s %s\n' path "up (1 stream)" "down (1 stream)" \
+printf '%-17s %-20s %-20s %-20s %-14s %s\n' path "up (1 stream)" "down (1 stream)" \
   "up (8 streams)" "up vs haproxy" "up vs ceiling"
 for path in "${paths[@]}"; do
   name=${path%%:*}
@@ -287,33 +295,32 @@ for path in "${paths[@]}"; do
     # shellcheck disable=SC2086
     row+=("$(summary 2 ${result[$name/${test%%:*}]})")
   done
-  mtu=${name#*-}
-  ceiling=${result[ceiling-$mtu/up]:-}
-  printf '%-13s %-20s %-20s %-20s %-14s %s\n' "$name" "${row[0]}" "${row[1]}" "${row[2]}" \
-    "$(ratio "${result[$name/up]}" "${result[haproxy/up]}")" \
+  ceiling=${result[${name/proxy/ceiling}/up]:-}
+  printf '%-17s %-20s %-20s %-20s %-14s %s\n' "$name" "${row[0]}" "${row[1]}" "${row[2]}" \
+    "$(ratio "${result[$name/up]}" "${result[haproxy/up]:-}")" \
     "$([[ $name == proxy-* ]] && ratio "${result[$name/up]}" "$ceiling" || echo -)"
 done
 
 echo
 echo "Round trips of 64 bytes (microseconds), connections per second: medians (min-max)"
-printf '%-13s %-16s %-16s %-20s %s\n' path "p50" "p99" "connections/s" "conn/s vs haproxy"
+printf '%-17s %-16s %-16s %-20s %s\n' path "p50" "p99" "connections/s" "conn/s vs haproxy"
 for path in "${paths[@]}"; do
   name=${path%%:*}
   # shellcheck disable=SC2086
-  printf '%-13s %-16s %-16s %-20s %s\n' "$name" "$(summary 0 ${result[$name/p50]})" \
+  printf '%-17s %-16s %-16s %-20s %s\n' "$name" "$(summary 0 ${result[$name/p50]})" \
     "$(summary 0 ${result[$name/p99]})" "$(summary 0 ${result[$name/cps]})" \
-    "$(ratio "${result[$name/cps]}" "${result[haproxy/cps]}")"
+    "$(ratio "${result[$name/cps]}" "${result[haproxy/cps]:-}")"
 done
 
 echo
 echo "CPU seconds per GiB (single streams up and down; medians, min-max) and RSS per idle"
 echo "connection of the process in the middle (KiB, one measurement)"
-printf '%-13s %-20s %-20s %-12s %s\n' path "middle process" "whole machine" "RSS @1000" \
+printf '%-17s %-20s %-20s %-12s %s\n' path "middle process" "whole machine" "RSS @1000" \
   "RSS @10000"
 for path in "${paths[@]}"; do
   name=${path%%:*}
   # shellcheck disable=SC2086
-  printf '%-13s %-20s %-20s %-12s %s\n' "$name" "$(summary 2 ${result[$name/cpu-middle]:-})" \
+  printf '%-17s %-20s %-20s %-12s %s\n' "$name" "$(summary 2 ${result[$name/cpu-middle]:-})" \
     "$(summary 2 ${result[$name/cpu-machine]})" "${result[$name/rss-1000]:--}" \
     "${result[$name/rss-10000]:--}"
 done

@@ -25,7 +25,7 @@ public:
   }
   void stop() override { receiver_ = nullptr; }
   libproxy::LinkCounters counters() const override { return {}; }
-  void inject(const Frame& frame) { receiver_->on_frame(frame); }
+  void inject(const Frame& frame) { receiver_->on_frame(frame, {}); }
 
 private:
   std::vector<Frame>& sent_;

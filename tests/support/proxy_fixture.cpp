@@ -16,11 +16,11 @@ ProxyFixture::~ProxyFixture() {
   nodes_.clear();
 }
 
-Netns& ProxyFixture::add_vpn_node(const std::string& vpn_id) {
+Netns& ProxyFixture::add_vpn_node(const std::string& vpn_id, libproxy::TapOptions options) {
   auto node = std::make_unique<Netns>(vpn_id);
   const std::string tap = io_.call([&] {
     std::error_code ec;
-    auto link = libproxy::TapLink::open(io_.io(), "", ec);
+    auto link = libproxy::TapLink::open(io_.io(), "", ec, options);
     if (!link) throw std::system_error(ec, "TapLink::open");
     std::string name = link->name();
     libproxy::VpnConfig config;

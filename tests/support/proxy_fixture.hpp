@@ -6,6 +6,7 @@
 #include "netns.hpp"
 
 #include <libproxy/proxy.hpp>
+#include <libproxy/tap_link.hpp>
 
 #include <memory>
 #include <optional>
@@ -23,9 +24,9 @@ public:
   ProxyFixture();
   ~ProxyFixture();
 
-  /// Joins VPN `vpn_id` over a new TAP link and moves the link into a new namespace, where the
-  /// kernel answers as `node_cidr`. Returns that namespace.
-  Netns& add_vpn_node(const std::string& vpn_id);
+  /// Joins VPN `vpn_id` over a new TAP link (opened with `options`) and moves the link into a
+  /// new namespace, where the kernel answers as `node_cidr`. Returns that namespace.
+  Netns& add_vpn_node(const std::string& vpn_id, libproxy::TapOptions options = {});
 
   /// Adds a TCP gateway on 127.0.0.1 (a free port) to `service` in `vpn_id`; returns the port.
   unsigned short add_gateway(const std::string& vpn_id, const asio::ip::tcp::endpoint& service,

@@ -36,6 +36,14 @@ TEST_CASE("golem-proxyd defaults the MTU to the Golem VM's 1220") {
   const auto options = parse_options({"--vpn", "n,tap=t,address=10.0.0.2/16"});
   CHECK(options.vpns[0].vpn.mtu == 1220);
   CHECK(options.vpns[0].vpn.prefix_length == 16);
+  CHECK_FALSE(options.vpns[0].offload);
+}
+
+TEST_CASE("golem-proxyd opens a TAP device with offload when asked") {
+  const auto options = parse_options({"--vpn", "n,tap=t,address=10.0.0.2/16,offload=on", "--vpn",
+                                      "m,tap=u,address=10.0.1.2/16,offload=off"});
+  CHECK(options.vpns[0].offload);
+  CHECK_FALSE(options.vpns[1].offload);
 }
 
 TEST_CASE("golem-proxyd parses the Service Bus options") {
@@ -86,6 +94,8 @@ TEST_CASE("golem-proxyd rejects bad options with a message") {
       {"--vpn", "n,tap=t,address=fd00::1/64"},
       {"--vpn", "n,tap=t,address=10.0.0.1/24,mtu=9000"},
       {"--vpn", "n,tap=t,address=10.0.0.1/24,colour=blue"},
+      {"--vpn", "n,tap=t,address=10.0.0.1/24,offload=yes"},
+      {"--vpn", "n,address=10.0.0.1/24,offload=on"},  // not a TAP device
       {"--vpn", ",tap=t,address=10.0.0.1/24"},
       {"--gateway", "udp:53=n,10.0.0.2:53"},
       {"--gateway", "tcp:0=n,10.0.0.2:80"},      // port 0

@@ -26,7 +26,7 @@ private:
   class Forward final : public VpnLink::Receiver {
   public:
     explicit Forward(VpnLink& to) : to_(to) {}
-    void on_frame(std::span<const std::uint8_t> frame) override { to_.send(frame); }
+    void on_frame(std::span<const std::uint8_t> frame, FrameInfo) override { to_.send(frame); }
 
   private:
     VpnLink& to_;

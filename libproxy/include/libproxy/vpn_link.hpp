@@ -16,6 +16,18 @@ struct LinkCounters {
   std::uint64_t frames_sent = 0;
   std::uint64_t bytes_sent = 0;
   std::uint64_t frames_dropped = 0;  ///< could not be sent (link busy or down) or were malformed
+  /// Frames larger than the MTU: TCP super-frames of a link with segmentation offload, received
+  /// as the peer kernel made them, or sent as several segments joined into one.
+  std::uint64_t super_frames_received = 0;
+  std::uint64_t super_frames_sent = 0;
+};
+
+/// What a link knows of a received frame beyond its bytes.
+struct FrameInfo {
+  /// The frame's TCP or UDP checksum needs no check: the kernel behind a TAP device with
+  /// offload made the packet itself (and may have left the checksum to the hardware) or has
+  /// verified it already.
+  bool checksum_trusted = false;
 };
 
 /// Whether a link carries frames now.
@@ -32,7 +44,7 @@ public:
   class Receiver {
   public:
     /// One whole Ethernet II frame (no FCS); the bytes are valid only during the call.
-    virtual void on_frame(std::span<const std::uint8_t> frame) = 0;
+    virtual void on_frame(std::span<const std::uint8_t> frame, FrameInfo info) = 0;
 
   protected:
     ~Receiver() = default;
@@ -54,6 +66,11 @@ public:
   virtual LinkCounters counters() const = 0;
 
   virtual LinkState state() const { return LinkState::up; }
+
+  /// Segmentation and checksum offload: the link may deliver IPv4 TCP frames of up to 64 KiB
+  /// (the peer's segments, not yet cut to the MTU), and it completes the TCP checksum of every
+  /// frame it sends (the stack leaves it to the link). Off for every link unless it says so.
+  virtual bool segmentation_offload() const { return false; }
 };
 
 }  // namespace libproxy

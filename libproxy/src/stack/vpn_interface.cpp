@@ -90,6 +90,9 @@ VpnInterface::VpnInterface(Stack& stack, const VpnConfig& config, std::unique_pt
     return;
   }
   netif_->mtu = config.mtu;
+  // A link with offload completes TCP checksums itself (for super-frames it must anyway).
+  if (link_->segmentation_offload())
+    NETIF_SET_CHECKSUM_CTRL(netif_.get(), NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
   const auto mac = mac_for(config.address);
   std::memcpy(netif_->hwaddr, mac.data(), mac.size());
   netif_set_link_up(netif_.get());
@@ -130,10 +133,13 @@ void VpnInterface::transmit(std::span<const std::uint8_t> frame) {
   link_->send(frame);
 }
 
-void VpnInterface::on_frame(std::span<const std::uint8_t> frame) {
+void VpnInterface::on_frame(std::span<const std::uint8_t> frame, FrameInfo info) {
   auto& counters = stack_.frame_counters();
   ++counters.frames_received;
-  if (frame.size() < min_frame_size || frame.size() > ethernet_header_size + 4 + netif_->mtu) {
+  // With offload, TCP super-frames of up to 64 KiB (one pbuf holds at most 0xFFFF bytes).
+  const std::size_t max_frame =
+      link_->segmentation_offload() ? std::size_t{0xFFFF} : ethernet_header_size + 4 + netif_->mtu;
+  if (frame.size() < min_frame_size || frame.size() > max_frame) {
     ++counters.frames_dropped;
     return;
   }
@@ -143,7 +149,13 @@ void VpnInterface::on_frame(std::span<const std::uint8_t> frame) {
     return;
   }
   std::memcpy(p->payload, frame.data(), frame.size());
+  // lwIP handles the frame within input(), so the relaxed checks last for this frame only.
+  const u16_t checks = netif_->chksum_flags;
+  if (info.checksum_trusted)
+    NETIF_SET_CHECKSUM_CTRL(netif_.get(),
+                            checks & ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP));
   if (netif_->input(p, netif_.get()) != ERR_OK) pbuf_free(p);
+  NETIF_SET_CHECKSUM_CTRL(netif_.get(), checks);
   stack_.kick_timers();
 }
 

@@ -41,7 +41,7 @@ public:
 
 private:
   VpnInterface(Stack& stack, const VpnConfig& config, std::unique_ptr<VpnLink> link);
-  void on_frame(std::span<const std::uint8_t> frame) override;
+  void on_frame(std::span<const std::uint8_t> frame, FrameInfo info) override;
   void abort_bound_pcbs();
 
   Stack& stack_;

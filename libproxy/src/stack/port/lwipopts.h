@@ -102,8 +102,11 @@
   ((u16_t)(UDP_LOCAL_PORT_RANGE_START +   \
            ((port) % (UDP_LOCAL_PORT_RANGE_END - UDP_LOCAL_PORT_RANGE_START))))
 
-/* ---- Checksums: always generated; verified too, since a TAP link is not authenticated ---- */
-#define LWIP_CHECKSUM_CTRL_PER_NETIF 0
+/* ---- Checksums: generated and verified (a TAP link is not authenticated), except where a
+ * link with segmentation offload completes TCP checksums itself, or vouches for a frame whose
+ * checksum its kernel left to offload or already checked (VpnInterface sets that per netif and
+ * per frame). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF 1
 #define LWIP_CHECKSUM_ON_COPY 1
 #define LWIP_CHKSUM_ALGORITHM 3
 

@@ -89,7 +89,7 @@ GsbReply GsbLink::on_raw(const GsbIncoming& incoming) {
       source && !source->is_unspecified() && *source != asio::ip::address_v4::broadcast() &&
       gsb::is_node_id(incoming.caller))
     nodes_->set(*source, std::string(incoming.caller), GsbNodeTable::Source::learned);
-  receiver_->on_frame(incoming.data);
+  receiver_->on_frame(incoming.data, {});
   return {};
 }
 
