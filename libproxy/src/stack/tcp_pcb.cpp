@@ -1,16 +1,19 @@
 #include "tcp_pcb.hpp"
 
 #include "lwip_error.hpp"
+#include "port_table.hpp"
 #include "stack.hpp"
 #include "vpn_interface.hpp"
 
 #include <libproxy/error.hpp>
 
+#include <lwip/netif.h>
 #include <lwip/pbuf.h>
 #include <lwip/tcp.h>
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace libproxy::stack {
 
@@ -141,8 +144,14 @@ std::error_code TcpPcb::connect(VpnInterface& vpn, const asio::ip::tcp::endpoint
                             &TcpPcbCallbacks::ext_arg_callbacks);
   tcp_ext_arg_set(pcb_, TcpPcbCallbacks::ext_arg_id(), this);
   tcp_nagle_disable(pcb_);
+  const std::uint32_t remote_ip = remote.address().to_v4().to_uint();
+  if (!ports::assign(pcb_, netif_get_index(vpn.raw()), remote_ip, remote.port())) {
+    detach();
+    tcp_abort(std::exchange(pcb_, nullptr));
+    return make_error_code(errc::no_free_port);
+  }
   ip_addr_t address;
-  ip_addr_set_ip4_u32_val(address, lwip_htonl(remote.address().to_v4().to_uint()));
+  ip_addr_set_ip4_u32_val(address, lwip_htonl(remote_ip));
   const err_t err = tcp_connect(pcb_, &address, remote.port(), TcpPcbCallbacks::connected);
   if (err != ERR_OK) {
     detach();

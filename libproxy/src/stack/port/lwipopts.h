@@ -78,8 +78,9 @@
 #define TCP_LISTEN_BACKLOG 0
 #define LWIP_CALLBACK_API 1
 #define LWIP_EVENT_API 0
-/* One slot: a "pcb destroyed" hook, since lwIP frees TIME_WAIT pcbs without any callback. */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS 1
+/* "pcb destroyed" hooks, since lwIP frees TIME_WAIT pcbs without any callback: one for the
+ * TcpPcb that owns the pcb, one for the local port it holds (stack/port_table.hpp). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS 2
 
 /* TIME_WAIT policy. lwIP is the active closer when a user hangs up, so every user teardown
  * leaves a TIME_WAIT pcb holding an ephemeral port, and lwIP keeps local ports unique across
