@@ -1,4 +1,5 @@
-/* C functions that libproxy provides to lwIP through lwipopts.h (implemented in sys_arch.cpp). */
+/* C functions that libproxy provides to lwIP through lwipopts.h (implemented in sys_arch.cpp and
+ * checksum.cpp). */
 #ifndef LIBPROXY_HOOKS_H
 #define LIBPROXY_HOOKS_H
 
@@ -16,6 +17,12 @@ uint32_t libproxy_random_u32(void);
  * Addresses are in network byte order, ports in host byte order. */
 uint32_t libproxy_tcp_isn(uint32_t local_ip, uint16_t local_port, uint32_t remote_ip,
                           uint16_t remote_port);
+
+/* LWIP_CHKSUM: the Internet checksum's 16-bit one's complement sum of `len` bytes, as native
+ * 16-bit loads (a trailing odd byte padded with zero), not inverted. */
+uint16_t libproxy_chksum(const void* data, int len);
+/* LWIP_CHKSUM_COPY: copies `len` bytes from src to dst and returns their sum as above. */
+uint16_t libproxy_chksum_copy(void* dst, const void* src, uint16_t len);
 
 #ifdef __cplusplus
 }
