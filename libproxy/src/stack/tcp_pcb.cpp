@@ -1,6 +1,7 @@
 #include "tcp_pcb.hpp"
 
 #include "lwip_error.hpp"
+#include "port/libproxy_hooks.h"
 #include "port_table.hpp"
 #include "stack.hpp"
 #include "vpn_interface.hpp"
@@ -176,6 +177,20 @@ std::size_t TcpPcb::send_buffer_size() { return TCP_SND_BUF; }
 
 std::error_code TcpPcb::send(std::span<const std::uint8_t> data) {
   if (pcb_ == nullptr) return make_error_code(errc::reset_by_service);
+  // tcp_write sums what it copies for the TCP checksum; a netif whose link completes TCP
+  // checksums (offload) never uses that sum, so skip it. The pcb is bound to that netif.
+  const struct netif* nif = netif_get_by_index(pcb_->netif_idx);
+  const bool sum_unused = nif != nullptr && !(nif->chksum_flags & NETIF_CHECKSUM_GEN_TCP);
+  libproxy_copy_sum_unused(sum_unused);
+  const std::error_code ec = write(data);
+  libproxy_copy_sum_unused(0);
+  if (ec) return ec;
+  // An output error is not fatal: the data is queued and lwIP's timer sends it.
+  tcp_output(pcb_);
+  return {};
+}
+
+std::error_code TcpPcb::write(std::span<const std::uint8_t> data) {
   while (!data.empty()) {
     const auto n = static_cast<u16_t>(std::min<std::size_t>(data.size(), 0xFFFF));
     const bool more = n < data.size();
@@ -185,8 +200,6 @@ std::error_code TcpPcb::send(std::span<const std::uint8_t> data) {
       return err == ERR_MEM ? make_error_code(errc::stack_out_of_memory) : lwip_error(err);
     data = data.subspan(n);
   }
-  // An output error is not fatal: the data is queued and lwIP's timer sends it.
-  tcp_output(pcb_);
   return {};
 }
 

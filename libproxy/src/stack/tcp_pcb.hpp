@@ -100,6 +100,7 @@ public:
 private:
   friend struct TcpPcbCallbacks;  // lwIP's C callbacks, in tcp_pcb.cpp
   void detach();
+  std::error_code write(std::span<const std::uint8_t> data);  // tcp_write, in pieces of 64 KiB
 
   Events& events_;
   struct tcp_pcb* pcb_ = nullptr;

@@ -1,4 +1,4 @@
-/* C functions that libproxy provides to lwIP through lwipopts.h (implemented in sys_arch.cpp and
+/* C functions that libproxy provides to lwIP through lwipopts.h (implemented in sys_arch.cpp,
  * checksum.cpp). */
 #ifndef LIBPROXY_HOOKS_H
 #define LIBPROXY_HOOKS_H
@@ -23,6 +23,9 @@ uint32_t libproxy_tcp_isn(uint32_t local_ip, uint16_t local_port, uint32_t remot
 uint16_t libproxy_chksum(const void* data, int len);
 /* LWIP_CHKSUM_COPY: copies `len` bytes from src to dst and returns their sum as above. */
 uint16_t libproxy_chksum_copy(void* dst, const void* src, uint16_t len);
+/* While set, libproxy_chksum_copy only copies (and returns 0): tcp_write's sum would never be
+ * used, because the pcb's netif leaves TCP checksums to its link (segmentation offload). */
+void libproxy_copy_sum_unused(int unused);
 
 #ifdef __cplusplus
 }
