@@ -83,10 +83,13 @@ bool checksums_complete(Sent sent) {
 
 TEST_CASE("coalescer: contiguous full segments of a flow become one GSO super-frame") {
   SegmentCoalescer coalescer;
+  CHECK_FALSE(coalescer.tail_open());
   coalescer.add(segment(1000, 1180));
+  CHECK(coalescer.tail_open());  // more may follow
   coalescer.add(segment(2180, 1180));
   coalescer.add(segment(3360, 1180));
   coalescer.add(segment(4540, 500, ack | psh));  // a shorter last one, with PSH
+  CHECK_FALSE(coalescer.tail_open());            // the end of a write: send it now
   const auto sent = drain(coalescer);
   REQUIRE(sent.size() == 1);
   const auto& s = sent[0];
@@ -136,8 +139,12 @@ TEST_CASE("coalescer: what must stay a frame of its own") {
     coalescer.add(segment(1000, 1180));
     coalescer.add(segment(2180, 1180, ack | fin));
   }
+  const bool tail_open = coalescer.tail_open();
   const auto sent = drain(coalescer);
   REQUIRE(sent.size() == 2);
+  // Only a full plain-ACK segment at the end leaves the queue waiting for more.
+  const auto* last_tcp = sent[1].frame.data() + 34;
+  CHECK(tail_open == (last_tcp[13] == ack && sent[1].frame.size() == 54 + 1180));
   for (const auto& s : sent) {
     CHECK(s.segments == 1);
     CHECK(s.header.gso_type == VirtioNetHeader::gso_none);

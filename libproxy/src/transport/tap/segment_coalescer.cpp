@@ -80,6 +80,14 @@ bool SegmentCoalescer::extend(Frame& last, std::span<const std::uint8_t> bytes, 
   return true;
 }
 
+bool SegmentCoalescer::tail_open() const {
+  if (frames_.empty()) return false;
+  const Frame& last = frames_.back();
+  return last.tcp && last.ip_header == 20 && last.payload > 0 &&
+         last.payload % last.segment_size == 0 &&
+         buffer_[last.offset + ethernet_header + 20 + 13] == tcp_ack;
+}
+
 void SegmentCoalescer::drain(const Sink& out) {
   for (const Frame& frame : frames_) {
     std::uint8_t* f = buffer_.data() + frame.offset;
