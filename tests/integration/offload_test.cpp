@@ -34,28 +34,7 @@ TEST_CASE("with offload: 16 MiB each way arrive intact in TCP super-frames") {
 
   constexpr std::size_t total = 16 * 1024 * 1024;
   Client client(port);
-  std::thread writer([&] {
-    Pattern pattern(7);
-    std::vector<std::uint8_t> chunk(256 * 1024);
-    for (std::size_t left = total; left > 0;) {
-      const auto n = std::min(left, chunk.size());
-      pattern.fill({chunk.data(), n});
-      client.send_all({chunk.data(), n});
-      left -= n;
-    }
-    client.shutdown_send();
-  });
-  Checksum received;
-  std::vector<std::uint8_t> buffer(256 * 1024);
-  long n;
-  while ((n = client.read_some(buffer)) > 0)
-    received.add({buffer.data(), static_cast<std::size_t>(n)});
-  writer.join();
-
-  CHECK(n == 0);
-  const auto expected = pattern_checksum(7, total);
-  CHECK(received.size() == expected.size());
-  CHECK(received.value() == expected.value());
+  CHECK(echo_round_trip(client, total, 7));  // every byte back, in order, then EOF
   REQUIRE(wait_until([&] { return proxy.idle(); }));
   const auto link = link_counters(proxy);
   INFO("frames in " << link.frames_received << " (super " << link.super_frames_received << "), out "

@@ -83,9 +83,10 @@ bool SegmentCoalescer::extend(Frame& last, std::span<const std::uint8_t> bytes, 
 bool SegmentCoalescer::tail_open() const {
   if (frames_.empty()) return false;
   const Frame& last = frames_.back();
-  return last.tcp && last.ip_header == 20 && last.payload > 0 &&
-         last.payload % last.segment_size == 0 &&
-         buffer_[last.offset + ethernet_header + 20 + 13] == tcp_ack;
+  if (!last.tcp || last.ip_header != 20 ||
+      buffer_[last.offset + ethernet_header + 20 + 13] != tcp_ack)
+    return false;
+  return last.payload == 0 || last.payload % last.segment_size == 0;
 }
 
 void SegmentCoalescer::drain(const Sink& out) {

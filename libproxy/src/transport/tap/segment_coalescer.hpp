@@ -9,8 +9,8 @@
 //                          │ no
 //                          ▼
 //                  queued as a frame of its own
-//   tail closed (PSH, FIN, a pure ACK, not TCP) ──▶ the link drains at once, else when the io
-//                  turn ends
+//   tail closed (PSH, FIN, SYN, not TCP) ──▶ the link drains at once; while the tail is a run
+//                  of plain segments or a pure ACK, at the end of the io turn
 //   drain(out) ──▶ each frame: IPv4 length and header checksum, TCP pseudo-header checksum,
 //                  the virtio-net header (NEEDS_CSUM; GSO TCPV4 when it holds several segments)
 #pragma once
@@ -49,8 +49,9 @@ public:
   /// Finishes every queued frame and hands each to `out`, in order; then the queue is empty.
   void drain(const Sink& out);
   bool empty() const { return frames_.empty(); }
-  /// Whether a later frame could still join the last one queued: it holds full TCP segments
-  /// carrying only ACK (no PSH, FIN, SYN, RST). Once it cannot, the queue is ready to go.
+  /// Whether the queue should wait for the end of the io turn: a later frame could still join
+  /// the last one (full TCP segments carrying only ACK), or the last one is a pure ACK, which
+  /// is rarely urgent. Otherwise (the end of a write, a handshake, not TCP) it is ready.
   bool tail_open() const;
   /// Bytes queued.
   std::size_t size() const { return buffer_.size(); }

@@ -95,7 +95,7 @@ void TapLink::send(std::span<const std::uint8_t> frame) {
   if (coalescer_ == nullptr) return write_frame(frame);
   if (coalescer_->size() + frame.size() > max_coalesced) flush_coalesced();
   coalescer_->add(frame);
-  // Nothing can join the last frame (the end of a write, a pure ACK, a handshake): send now
+  // Nothing can join or replace the last frame (the end of a write, a handshake): send now
   // rather than at the end of the io turn, so small exchanges wait for nothing.
   if (!coalescer_->tail_open()) return flush_coalesced();
   if (flush_posted_) return;
