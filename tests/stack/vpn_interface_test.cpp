@@ -18,17 +18,22 @@ using Frame = std::vector<std::uint8_t>;
 // A VpnLink whose far end is the test: it records what the proxy sends and injects frames.
 class TestLink final : public libproxy::VpnLink {
 public:
-  explicit TestLink(std::vector<Frame>& sent) : sent_(sent) {}
+  explicit TestLink(std::vector<Frame>& sent, bool offload = false)
+      : sent_(sent), offload_(offload) {}
+  bool segmentation_offload() const override { return offload_; }
   void start(Receiver& receiver) override { receiver_ = &receiver; }
   void send(std::span<const std::uint8_t> frame) override {
     sent_.emplace_back(frame.begin(), frame.end());
   }
   void stop() override { receiver_ = nullptr; }
   libproxy::LinkCounters counters() const override { return {}; }
-  void inject(const Frame& frame) { receiver_->on_frame(frame, {}); }
+  void inject(const Frame& frame, libproxy::FrameInfo info = {}) {
+    receiver_->on_frame(frame, info);
+  }
 
 private:
   std::vector<Frame>& sent_;
+  bool offload_;
   Receiver* receiver_ = nullptr;
 };
 
@@ -104,8 +109,8 @@ struct Harness {
   TestLink* link_a = nullptr;
   TestLink* link_b = nullptr;
 
-  TestLink* add(const std::string& id, std::vector<Frame>& sent) {
-    auto link = std::make_unique<TestLink>(sent);
+  TestLink* add(const std::string& id, std::vector<Frame>& sent, bool offload = false) {
+    auto link = std::make_unique<TestLink>(sent, offload);
     auto* raw = link.get();
     libproxy::VpnConfig config;
     config.id = id;
@@ -175,6 +180,30 @@ TEST_CASE("a SYN to a closed port is refused through the VPN it arrived on") {
     CHECK((rst[34 + 13] & 0x04) != 0);  // RST
     CHECK(get16(rst, 36) == 40000);     // back to the sender's port
   }
+}
+
+TEST_CASE("with offload: a frame holding a whole IPv4 packet reaches the IP layer") {
+  // 65 549 bytes: more than one pbuf holds, so the interface hands the IPv4 packet to lwIP
+  // without its Ethernet header. A SYN carrying data to a closed port draws a RST.
+  Harness h;
+  h.link_a = h.add("a", h.sent_a, true);
+  h.link_a->inject(arp_request());
+  h.sent_a.clear();
+  Frame syn = tcp_syn(4444);
+  syn.resize(14 + 0xFFFF, 0x5A);
+  put16(syn, 16, 0xFFFF);  // IPv4 total length
+  put16(syn, 24, 0);
+  put16(syn, 24, internet_checksum(&syn[14], 20));
+  // The kernel vouches for the TCP checksum (offload), so it is not checked.
+  h.link_a->inject(syn, {.checksum_trusted = true});
+  REQUIRE(h.sent_a.size() == 1);
+  CHECK((h.sent_a[0][34 + 13] & 0x04) != 0);  // RST
+  // One byte more is no IPv4 packet: dropped and counted.
+  const auto dropped = h.proxy.counters().stack.frames_dropped;
+  syn.push_back(0);
+  h.link_a->inject(syn, {.checksum_trusted = true});
+  CHECK(h.proxy.counters().stack.frames_dropped == dropped + 1);
+  CHECK(h.sent_a.size() == 1);
 }
 
 TEST_CASE("VPN configuration errors change nothing") {

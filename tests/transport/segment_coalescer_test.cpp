@@ -192,3 +192,15 @@ TEST_CASE(
   CHECK(checksums_complete(sent[4]));
   CHECK(checksums_complete(sent[5]));
 }
+
+TEST_CASE("coalescer: a frame whose headers claim more than it holds passes untouched") {
+  SegmentCoalescer coalescer;
+  auto frame = segment(1000, 0);   // 54 bytes
+  frame[14] = 0x4F;                // IHL 15: a 60-byte IPv4 header
+  frame[16] = 0, frame[17] = 100;  // and a total length of 100
+  coalescer.add(frame);
+  const auto sent = drain(coalescer);
+  REQUIRE(sent.size() == 1);
+  CHECK(sent[0].frame == frame);
+  CHECK(sent[0].header.flags == 0);
+}

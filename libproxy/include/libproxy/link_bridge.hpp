@@ -5,12 +5,17 @@
 
 #include <libproxy/vpn_link.hpp>
 
+#include <cassert>
+
 namespace libproxy {
 
 class LinkBridge {
 public:
-  /// Starts both links; they must outlive the bridge. Runs on the io thread.
+  /// Starts both links; they must outlive the bridge. Runs on the io thread. Neither link may
+  /// have segmentation offload: frames pass as they are, and a link without offload could not
+  /// carry a super-frame or complete a checksum left partial.
   LinkBridge(VpnLink& a, VpnLink& b) : to_b_(b), to_a_(a), a_(a), b_(b) {
+    assert(!a.segmentation_offload() && !b.segmentation_offload());
     a_.start(to_b_);
     b_.start(to_a_);
   }

@@ -68,7 +68,9 @@ bool assign(struct tcp_pcb* pcb, std::uint8_t netif_index, std::uint32_t remote_
     if (!keys.insert(key).second) continue;
     tcp_ext_arg_set_callbacks(pcb, lease_slot(), &lease_callbacks);
     tcp_ext_arg_set(pcb, lease_slot(), new Key(key));
-    // tcp_connect() takes a preset port as it is: no scan of lwIP's lists.
+    // tcp_connect() takes a preset port as it is: no scan of lwIP's lists. (It then unlinks
+    // the pcb from tcp_bound_pcbs, where it never was: harmless, though TCP_RMV would assert
+    // that the list is not empty if lwIP's own debugging, LWIP_DEBUG, were ever turned on.)
     pcb->local_port = port;
     return true;
   }

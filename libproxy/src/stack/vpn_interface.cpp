@@ -5,6 +5,7 @@
 #include <libproxy/error.hpp>
 
 #include <lwip/etharp.h>
+#include <lwip/ip4.h>
 #include <lwip/netif.h>
 #include <lwip/pbuf.h>
 #include <lwip/priv/tcp_priv.h>
@@ -136,13 +137,22 @@ void VpnInterface::transmit(std::span<const std::uint8_t> frame) {
 void VpnInterface::on_frame(std::span<const std::uint8_t> frame, FrameInfo info) {
   auto& counters = stack_.frame_counters();
   ++counters.frames_received;
-  // With offload, TCP super-frames of up to 64 KiB (one pbuf holds at most 0xFFFF bytes).
-  const std::size_t max_frame =
-      link_->segmentation_offload() ? std::size_t{0xFFFF} : ethernet_header_size + 4 + netif_->mtu;
+  // With offload, TCP super-frames of up to a whole IPv4 packet (65 535 bytes) and its header.
+  const std::size_t max_frame = link_->segmentation_offload()
+                                    ? ethernet_header_size + 0xFFFF
+                                    : ethernet_header_size + 4 + netif_->mtu;
   if (frame.size() < min_frame_size || frame.size() > max_frame) {
     ++counters.frames_dropped;
     return;
   }
+  // A pbuf holds at most 0xFFFF bytes: a larger (IPv4) super-frame enters without its Ethernet
+  // header, straight at the IP layer, which is where ethernet_input() would hand it anyway.
+  const bool ip_only = frame.size() > 0xFFFF;
+  if (ip_only && (frame[12] != 0x08 || frame[13] != 0x00)) {
+    ++counters.frames_dropped;
+    return;
+  }
+  if (ip_only) frame = frame.subspan(ethernet_header_size);
   struct pbuf* p = pbuf_alloc(PBUF_RAW, static_cast<u16_t>(frame.size()), PBUF_RAM);
   if (p == nullptr) {
     ++counters.frames_dropped;
@@ -154,7 +164,8 @@ void VpnInterface::on_frame(std::span<const std::uint8_t> frame, FrameInfo info)
   if (info.checksum_trusted)
     NETIF_SET_CHECKSUM_CTRL(netif_.get(),
                             checks & ~(NETIF_CHECKSUM_CHECK_TCP | NETIF_CHECKSUM_CHECK_UDP));
-  if (netif_->input(p, netif_.get()) != ERR_OK) pbuf_free(p);
+  const err_t err = ip_only ? ip4_input(p, netif_.get()) : netif_->input(p, netif_.get());
+  if (err != ERR_OK) pbuf_free(p);
   NETIF_SET_CHECKSUM_CTRL(netif_.get(), checks);
   stack_.kick_timers();
 }

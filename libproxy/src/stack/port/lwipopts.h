@@ -88,7 +88,9 @@
  * connections per second (20 s gave 2 450/s, below HAProxy's rate in tests/bench; the default
  * 16 383 ports and 120 s give 136/s). 4 s is still thousands of round trips on a VPN link and
  * longer than Linux's own TIME_WAIT reuse delay (1 s, net.ipv4.tcp_tw_reuse); the RFC 6528
- * initial sequence numbers keep a reused port's old segments out of the new window. */
+ * initial sequence numbers keep a reused port's old segments out of the new window. lwIP also
+ * gives up a LAST_ACK after 2 x TCP_MSL: a pcb whose last FIN stays unacknowledged for 4 s is
+ * freed without a RST (the bridge has finished with it by then). */
 #define TCP_MSL 2000UL
 #define TCP_LOCAL_PORT_RANGE_START 0x4000
 #define TCP_LOCAL_PORT_RANGE_END 0xffff

@@ -32,9 +32,10 @@ void SegmentCoalescer::add(std::span<const std::uint8_t> bytes) {
   if (bytes.size() >= ethernet_header + 40 && load16(bytes.data() + 12) == 0x0800 &&
       ip[0] >> 4 == 4 && ip[9] == 6 && (load16(ip + 6) & 0x3FFF) == 0) {
     const std::size_t ip_header = (ip[0] & 0x0F) * 4u, total = load16(ip + 2);
-    const std::size_t tcp_header = ip_header + 20 <= total ? (ip[ip_header + 12] >> 4) * 4u : 0;
-    if (ip_header >= 20 && tcp_header >= 20 && ip_header + tcp_header <= total &&
-        ethernet_header + total <= bytes.size()) {
+    const bool headers_there =
+        ip_header >= 20 && ip_header + 20 <= total && ethernet_header + total <= bytes.size();
+    const std::size_t tcp_header = headers_there ? (ip[ip_header + 12] >> 4) * 4u : 0;
+    if (tcp_header >= 20 && ip_header + tcp_header <= total) {
       frame.tcp = true;
       frame.ip_header = ip_header;
       frame.tcp_header = tcp_header;
