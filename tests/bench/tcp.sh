@@ -24,7 +24,8 @@
 #     services included);
 #   - RSS of the process in the middle per idle connection, with 1 000 and 10 000 connections
 #     held open (tcp_load hold), measured once.
-# Nothing is asserted. Needs root (namespaces, TAP).
+# It prints a table per group with the spread of every figure, then one summary table of
+# medians with the ratios last. Nothing is asserted. Needs root (namespaces, TAP).
 #   tests/bench/tcp.sh            BENCH_RUNS (3) runs of BENCH_SECONDS (5) each; BENCH_PATHS,
 #                                 a regular expression, picks paths by name
 set -euo pipefail
@@ -323,4 +324,28 @@ for path in "${paths[@]}"; do
   printf '%-17s %-20s %-20s %-12s %s\n' "$name" "$(summary 2 ${result[$name/cpu-middle]:-})" \
     "$(summary 2 ${result[$name/cpu-machine]})" "${result[$name/rss-1000]:--}" \
     "${result[$name/rss-10000]:--}"
+done
+
+# All of it in one table: medians only (the spreads are above), ratios last.
+median() {  # digits values...
+  /usr/bin/python3 -c 'import sys, statistics as s
+d = int(sys.argv[1]); v = [float(x) for x in sys.argv[2:]]
+print("%.*f" % (d, s.median(v)) if v else "-")' "$@"
+}
+echo
+echo "Summary: medians; Gbit/s, microseconds, connections/s, CPU s/GiB of the middle process,"
+echo "KiB RSS per idle connection at 10 000; ratios of one stream up and of connections/s"
+printf '%-17s %6s %6s %6s %5s %5s %7s %6s %10s | %-11s %-11s %s\n' path up down up-8 p50 p99 \
+  conn/s cpu rss "up/ceiling" "up/haproxy" "conn/s/haproxy"
+for path in "${paths[@]}"; do
+  name=${path%%:*}
+  # shellcheck disable=SC2086
+  printf '%-17s %6s %6s %6s %5s %5s %7s %6s %10s | %-11s %-11s %s\n' "$name" \
+    "$(median 1 ${result[$name/up]})" "$(median 1 ${result[$name/down]})" \
+    "$(median 1 ${result[$name/up-8]})" "$(median 0 ${result[$name/p50]})" \
+    "$(median 0 ${result[$name/p99]})" "$(median 0 ${result[$name/cps]})" \
+    "$(median 2 ${result[$name/cpu-middle]:-})" "${result[$name/rss-10000]:--}" \
+    "$([[ $name == proxy-* ]] && ratio "${result[$name/up]}" "${result[${name/proxy/ceiling}/up]:-}" || echo -)" \
+    "$(ratio "${result[$name/up]}" "${result[haproxy/up]:-}")" \
+    "$(ratio "${result[$name/cps]}" "${result[haproxy/cps]:-}")"
 done
