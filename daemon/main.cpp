@@ -114,7 +114,7 @@ int run(const proxyd::Options& options) {
     fmt::print("gsb {} node {}\n", url, *node_id);
     transport = std::make_unique<proxyd::GsbTransport>(*bus, *node_id);
   } else {
-    transport = std::make_unique<proxyd::TapTransport>(io);
+    transport = std::make_unique<proxyd::TapTransport>(io, options.tap_offload);
   }
   libproxy::UdpGatewayConfig udp;
   udp.idle_timeout = options.udp_idle_timeout;

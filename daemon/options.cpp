@@ -157,6 +157,8 @@ Options parse_options(const std::vector<std::string_view>& args) {
         options.transport = Transport::gsb;
       else
         bad(fmt::format("--transport: expected tap or gsb, got '{}'", name));
+    } else if (arg == "--tap-offload") {
+      options.tap_offload = true;
     } else if (arg == "--gsb-url") {
       options.gsb_url = std::string(value());
     } else if (arg == "--node-id") {
@@ -219,6 +221,8 @@ Options:
                         device each, or the Golem Service Bus of the local yagna daemon.
                         Default: gsb when yagna's extension environment is present
                         (YAGNA_GSB_URL or YAGNA_NODE_ID), else tap.
+  --tap-offload         Open the TAP devices of those VPNs with segmentation offload (as
+                        offload=on does for --vpn).
   --gsb-url URL         The bus (default: YAGNA_GSB_URL, GSB_URL, unix:/tmp/yagna.sock);
                         unix:PATH, tcp://HOST:PORT or HOST:PORT.
   --node-id 0x...       The proxy's node id (default: YAGNA_NODE_ID, else yagna's

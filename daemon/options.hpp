@@ -25,8 +25,9 @@ enum class Transport { automatic, tap, gsb };
 struct Options {
   std::vector<CommandLineVpn> vpns;
   Transport transport = Transport::automatic;
-  std::string gsb_url;  ///< empty: YAGNA_GSB_URL, GSB_URL, then unix:/tmp/yagna.sock
-  std::string node_id;  ///< empty: YAGNA_NODE_ID, then the identity service
+  bool tap_offload = false;  ///< TAP devices of API-created VPNs open with offload
+  std::string gsb_url;       ///< empty: YAGNA_GSB_URL, GSB_URL, then unix:/tmp/yagna.sock
+  std::string node_id;       ///< empty: YAGNA_NODE_ID, then the identity service
   std::chrono::milliseconds gsb_start_timeout = std::chrono::seconds(15);
   std::chrono::milliseconds rate_window = std::chrono::seconds(1);        ///< of "current" rates
   std::chrono::milliseconds udp_idle_timeout = std::chrono::seconds(60);  ///< of UDP flows

@@ -190,6 +190,12 @@ void ManagementServer::add_status_routes() {
               w.Uint64(vpn.link.frames_sent);
               w.Key("framesDropped");
               w.Uint64(vpn.link.frames_dropped);
+              w.Key("offload");
+              w.Bool(vpn.link_offload);
+              w.Key("superFramesReceived");
+              w.Uint64(vpn.link.super_frames_received);
+              w.Key("superFramesSent");
+              w.Uint64(vpn.link.super_frames_sent);
               w.EndObject();
             }
             w.EndArray();

@@ -14,7 +14,8 @@ std::unique_ptr<libproxy::VpnLink> TapTransport::open(const std::string& vpn_id,
   // Device names are at most 15 bytes: "gp" and 12 hex digits of an FNV-1a hash of the id.
   std::uint64_t hash = 0xCBF29CE484222325ULL;
   for (unsigned char c : vpn_id) hash = (hash ^ c) * 0x100000001B3ULL;
-  auto link = libproxy::TapLink::open(io_, fmt::format("gp{:012x}", hash >> 16), ec);
+  auto link =
+      libproxy::TapLink::open(io_, fmt::format("gp{:012x}", hash >> 16), ec, {.offload = offload_});
   if (link) link_name = link->name();
   return link;
 }

@@ -43,13 +43,15 @@ public:
 /// A TAP device per VPN, named "gp" and 12 hex digits of a hash of the VPN id.
 class TapTransport final : public VpnTransport {
 public:
-  explicit TapTransport(asio::io_context& io) : io_(io) {}
+  /// `offload`: open each device with segmentation offload (libproxy::TapOptions).
+  TapTransport(asio::io_context& io, bool offload) : io_(io), offload_(offload) {}
   const char* name() const override { return "tap"; }
   std::unique_ptr<libproxy::VpnLink> open(const std::string& vpn_id, std::string& link_name,
                                           std::error_code& ec) override;
 
 private:
   asio::io_context& io_;
+  bool offload_;
 };
 
 /// A GsbLink per VPN on one GsbClient; the proxy's node id is the caller of every push.

@@ -214,7 +214,8 @@ Result<LinkCounters> Proxy::link_counters(const std::string& vpn_id) const {
 std::vector<VpnInfo> Proxy::vpns() const {
   std::vector<VpnInfo> out;
   for (const auto& [id, vpn] : impl_->vpns)
-    out.push_back({vpn->config(), vpn->link().state(), vpn->link().counters()});
+    out.push_back({vpn->config(), vpn->link().state(), vpn->link().counters(),
+                   vpn->link().segmentation_offload()});
   return out;
 }
 

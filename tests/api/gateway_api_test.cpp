@@ -73,6 +73,32 @@ TEST_CASE("a gateway added through the API forwards into the VPN it joins until 
   CHECK(api.post(path, entry("net-1"))->status == 201);
 }
 
+TEST_CASE("with --tap-offload an API-made VPN carries TCP in super-frames") {
+  require_root_and_tap();
+  ApiDaemon api({"--tap-offload"});
+  Netns node("apioff");
+  const auto port = free_port();
+  const auto added =
+      api.post("/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(port), entry("net-o"));
+  REQUIRE(added);
+  REQUIRE(added->status == 201);
+  node.adopt_link(parse(added->body)["vpnLink"].GetString(), "10.20.30.40/24");
+  Service service(node, service_port, echo);
+  Client client(port);
+  CHECK(echo_round_trip(client, 4 * 1024 * 1024, 3));
+
+  const auto status = api.http->Get("/status-api/v1/status");
+  REQUIRE(status);
+  const auto json = parse(status->body);
+  INFO(status->body);
+  REQUIRE(json["vpnLinks"].Size() == 1);
+  const auto& link = json["vpnLinks"][0];
+  CHECK(link["offload"].GetBool());
+  CHECK(link["superFramesReceived"].GetUint64() > 0);
+  CHECK(link["superFramesSent"].GetUint64() > 0);
+  CHECK(link["framesDropped"].GetUint64() == 0);
+}
+
 TEST_CASE("API errors answer with a JSON error and change nothing") {
   require_root_and_tap();
   const std::string tap = "gpe" + std::to_string(getpid() % 100000);

@@ -44,6 +44,8 @@ TEST_CASE("golem-proxyd opens a TAP device with offload when asked") {
                                       "m,tap=u,address=10.0.1.2/16,offload=off"});
   CHECK(options.vpns[0].offload);
   CHECK_FALSE(options.vpns[1].offload);
+  CHECK_FALSE(options.tap_offload);
+  CHECK(parse_options({"--tap-offload"}).tap_offload);
 }
 
 TEST_CASE("golem-proxyd parses the Service Bus options") {

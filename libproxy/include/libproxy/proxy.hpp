@@ -45,6 +45,7 @@ struct VpnInfo {
   VpnConfig config;
   LinkState link_state = LinkState::up;
   LinkCounters link;
+  bool link_offload = false;  ///< the link has segmentation offload (VpnLink)
 };
 
 /// One proxied connection (TCP) or flow (UDP), open now.
