@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <thread>
 #include <vector>
 
@@ -63,6 +64,12 @@ TEST_CASE("service request: 64 MiB each way arrive intact and half-close travels
   CHECK(c.bytes_to_service == total);
   CHECK(c.bytes_to_client == total);
   CHECK(c.downstream_cx_completed == 1);
+  // Under "integration-offload:" the same bytes crossed in super-frames both ways.
+  const auto vpn = proxy.with_proxy([](libproxy::Proxy& p) { return p.vpns().at(0); });
+  const bool offload = std::getenv("GOLEM_PROXY_TEST_TAP_OFFLOAD") != nullptr;
+  CHECK(vpn.link_offload == offload);
+  CHECK((vpn.link.super_frames_received > 0) == offload);
+  CHECK((vpn.link.super_frames_sent > 0) == offload);
 }
 
 TEST_CASE("service push: a server-first service greets the client before it sends anything") {
