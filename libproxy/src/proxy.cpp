@@ -82,6 +82,18 @@ std::error_code check_gateway(const asio::ip::address& service, std::uint16_t po
   return {};
 }
 
+// Stops and drops the gateway bound to (or configured for) `listen`, of either protocol.
+template <class Endpoint, class Gateways>
+std::error_code remove_gateway(const Endpoint& listen, Gateways& gateways) {
+  const auto it = std::find_if(gateways.begin(), gateways.end(), [&](const auto& gateway) {
+    return gateway->bound() == listen || gateway->config().listen == listen;
+  });
+  if (it == gateways.end()) return errc::unknown_gateway;
+  (*it)->stop();
+  gateways.erase(it);
+  return {};
+}
+
 }  // namespace
 
 Proxy::Proxy(asio::io_context& io, std::chrono::milliseconds rate_window)
@@ -137,14 +149,7 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config,
 }
 
 std::error_code Proxy::remove_tcp_gateway(const asio::ip::tcp::endpoint& listen) {
-  auto& gateways = impl_->gateways;
-  const auto it = std::find_if(gateways.begin(), gateways.end(), [&](const auto& gateway) {
-    return gateway->bound() == listen || gateway->config().listen == listen;
-  });
-  if (it == gateways.end()) return errc::unknown_gateway;
-  (*it)->stop();
-  gateways.erase(it);
-  return {};
+  return remove_gateway(listen, impl_->gateways);
 }
 
 std::vector<TcpGatewayInfo> Proxy::tcp_gateways() const {
@@ -186,14 +191,7 @@ Result<UdpGatewayInfo> Proxy::add_udp_gateway(const UdpGatewayConfig& config,
 }
 
 std::error_code Proxy::remove_udp_gateway(const asio::ip::udp::endpoint& listen) {
-  auto& gateways = impl_->udp_gateways;
-  const auto it = std::find_if(gateways.begin(), gateways.end(), [&](const auto& gateway) {
-    return gateway->bound() == listen || gateway->config().listen == listen;
-  });
-  if (it == gateways.end()) return errc::unknown_gateway;
-  (*it)->stop();
-  gateways.erase(it);
-  return {};
+  return remove_gateway(listen, impl_->udp_gateways);
 }
 
 std::vector<UdpGatewayInfo> Proxy::udp_gateways() const {

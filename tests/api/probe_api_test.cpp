@@ -48,18 +48,7 @@ std::string status_line(const std::string& answer) { return answer.substr(0, ans
 
 // True if a server could not bind 127.0.0.1:port now (SO_REUSEADDR, as servers do, so that
 // TIME_WAIT leftovers of answered probe requests do not count).
-bool port_taken(unsigned short port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  const int on = 1;
-  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0;
-  ::close(fd);
-  return taken;
-}
+bool port_taken(unsigned short port) { return !can_bind_loopback(SOCK_STREAM, port, true); }
 
 }  // namespace
 

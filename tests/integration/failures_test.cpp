@@ -131,13 +131,7 @@ TEST_CASE("removing a gateway resets its connections and frees the port at once"
 
   // Nobody listens there any more, and the port can be bound again straight away.
   CHECK_THROWS(Client(port));
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  ::close(fd);
+  CHECK(can_bind_loopback(SOCK_STREAM, port));
   // Removing it again is an error that changes nothing.
   CHECK(proxy.with_proxy([&](libproxy::Proxy& p) { return p.remove_tcp_gateway(listen); }) ==
         libproxy::errc::unknown_gateway);

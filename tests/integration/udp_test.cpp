@@ -2,6 +2,7 @@
 // client that asked, datagrams larger than the VPN's MTU, idle expiry, eviction at the flow cap,
 // gateway removal, and a flooding client next to a quiet one.
 #include "../support/udp.hpp"
+#include "../support/client.hpp"
 #include "../support/io_thread.hpp"
 #include "../support/netns.hpp"
 #include "../support/proxy_fixture.hpp"
@@ -122,13 +123,7 @@ TEST_CASE("removing a UDP gateway ends its flows and frees the port") {
   }));
   CHECK(udp_counters(proxy).flows_active == 0);
   // The port is free at once: a plain socket can bind it.
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  CHECK(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  ::close(fd);
+  CHECK(can_bind_loopback(SOCK_DGRAM, port));
 }
 
 TEST_CASE("a client flooding a UDP gateway does not starve another") {

@@ -111,4 +111,18 @@ bool echo_round_trip(Client& client, std::size_t size, std::uint64_t seed) {
   return received == static_cast<long>(size) && echoed == sent;
 }
 
+bool can_bind_loopback(int type, unsigned short port, bool reuse_address) {
+  const int fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  const int on = 1;
+  if (reuse_address) setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return bound;
+}
+
 }  // namespace testing

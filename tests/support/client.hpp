@@ -40,4 +40,8 @@ private:
 /// true when exactly those bytes came back (an echo service at the far end).
 bool echo_round_trip(Client& client, std::size_t size, std::uint64_t seed);
 
+/// Whether a socket of `type` (SOCK_STREAM, SOCK_DGRAM) can bind 127.0.0.1:port right now;
+/// `reuse_address` sets SO_REUSEADDR first, as servers do, so TIME_WAIT leftovers do not count.
+bool can_bind_loopback(int type, unsigned short port, bool reuse_address = false);
+
 }  // namespace testing
