@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ pkg-config patch git libasio-dev libfmt-dev catch2 iproute2
           rapidjson-dev libcpp-httplib-dev libprotozero-dev
           libflatbuffers-dev zlib1g-dev python3-pip python3-prometheus-client clang-format
+          clang libclang-rt-14-dev
           "$@")
 missing=()
 for package in "${packages[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs missing Debian packages, builds (reusing earlier builds), checks
 # formatting, then runs the whole suite twice: a release build, and a debug build under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Tests that need root and TAP are skipped
+# AddressSanitizer + UndefinedBehaviorSanitizer; last, every libFuzzer target for a bounded time
+# (tests/fuzz/run.sh, FUZZ_SECONDS each). Tests that need root and TAP are skipped
 # (and reported so) when not run as root; CI runs as root. The interop tests need the Golem
 # binaries that tests/interop/fetch-golem-tools.sh fetches and caches.
 set -euo pipefail
@@ -50,3 +51,5 @@ run_suite() {  # name, cmake arguments...
 run_suite release -DCMAKE_BUILD_TYPE=RelWithDebInfo
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 run_suite asan -DCMAKE_BUILD_TYPE=Debug -DLIBPROXY_SANITIZE=ON
+
+tests/fuzz/run.sh
