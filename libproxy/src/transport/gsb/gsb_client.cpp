@@ -492,7 +492,8 @@ void GsbClient::stop() { impl_->stop(); }
 
 std::error_code GsbClient::bind(const std::string& address, Handler handler) {
   if (impl_->bindings.count(address) != 0) return errc::gsb_address_bound;
-  impl_->bindings.emplace(address, std::make_shared<Impl::Binding>(Impl::Binding{std::move(handler)}));
+  impl_->bindings.emplace(address,
+                          std::make_shared<Impl::Binding>(Impl::Binding{std::move(handler)}));
   if (impl_->state == GsbState::connected) impl_->send_register(address);
   return {};
 }
