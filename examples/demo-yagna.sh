@@ -6,14 +6,22 @@
 # exe-unit joins a VM). A real HTTP client fetches a page through the proxy. Cleans up after
 # itself.
 #
-#   hub       ya-sb-router, the central net (DEMO_HUB_PORT, default 7477; must be below 10000)
+# yagna reaches for the Internet by itself (its payment driver resolves RPC host names, a
+# version check calls a public API): the hub and the three daemons run in a network namespace
+# with loopback alone (checked before they start), so nothing leaves the machine. The rest reach
+# them through their unix-socket buses (the filesystem is shared by namespaces) and, for yagna's
+# REST API, with `ip netns exec`.
+#
+#   hub       ya-sb-router, the central net (DEMO_HUB_PORT, default 7477; must be below 10000;
+#             in the Golem namespace, where every port is free)
 #   yagna A   the requestor: creates VPN 192.168.8.0/24, adds B and C as nodes (GAP-22)
 #   yagna B   the provider with the proxy: golem-proxyd on B's bus, VPN address 192.168.8.2
 #   yagna C   the service provider: gsb_tap_bridge on C's bus, HTTP server on 192.168.8.3:80
 #
 # Needs root (network namespaces, TAP). Ports: DEMO_PORT (default 8080) for the public socket,
 # DEMO_API_PORT (default 7466) for the management API. A default port that is taken is replaced
-# by a free one; a port given explicitly must be free. The yagna REST ports are picked free.
+# by a free one; a port given explicitly must be free. The yagna REST ports are picked free (in
+# the Golem namespace).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,12 +58,14 @@ pick_port() {
   echo "no free port for $name" >&2
   return 1
 }
-hub_port=$(pick_port "${DEMO_HUB_PORT:-}" 7477 DEMO_HUB_PORT)
+hub_port=${DEMO_HUB_PORT:-7477}
+[[ $hub_port =~ ^[0-9]+$ ]] || { echo "DEMO_HUB_PORT=$hub_port: not a port" >&2; exit 1; }
 ((hub_port < 10000)) || { echo "DEMO_HUB_PORT must be below 10000 (yagna 0.17.6)" >&2; exit 1; }
 port=$(pick_port "${DEMO_PORT:-}" 8080 DEMO_PORT)
 api_port=$(pick_port "${DEMO_API_PORT:-}" 7466 DEMO_API_PORT)
 
 ns=gdemo-$$
+golem_ns=gdemo-golem-$$
 tap=gdemo$$
 workdir=$(mktemp -d /tmp/gdemo-XXXXXX)
 router_pid="" bridge_pid="" server_pid="" daemon_pid="" relay_pid=""
@@ -96,6 +106,7 @@ cleanup() {
   for node in "${!yagna_pid[@]}"; do stop "${yagna_pid[$node]}" 0 50; done # 0: already sent
   stop "$router_pid" TERM 20
   ip netns del "$ns" 2>/dev/null || true
+  ip netns del "$golem_ns" 2>/dev/null || true
   ip link del "$tap" 2>/dev/null || true
   ((status == 0)) || echo "demo-yagna.sh failed (exit $status); everything it started is stopped" >&2
   rm -rf "$workdir"
@@ -126,13 +137,35 @@ ctl=build/release/cli/golem-proxyctl
 bridge=build/release/examples/gsb_tap_bridge
 export GOLEM_PROXY_API=http://127.0.0.1:$api_port
 
-echo "== hub: ya-sb-router on tcp://127.0.0.1:$hub_port ($("$YAGNA" --version))"
-"$YA_SB_ROUTER" -l "tcp://127.0.0.1:$hub_port" >"$workdir/router.log" 2>&1 &
-router_pid=$!
-hub_up() { alive "$router_pid" && bash -c "</dev/tcp/127.0.0.1/$hub_port" 2>/dev/null; }
-wait_for 20 "ya-sb-router accepting on $hub_port" hub_up
+echo "== the Golem namespace $golem_ns: loopback alone, for the hub and the yagna daemons"
+ip netns add "$golem_ns"
+ip -n "$golem_ns" link set lo up
+# "${in_golem[@]}" COMMAND...: runs COMMAND in the Golem namespace (an array, not a function:
+# `cmd &` then gives the pid of the command itself, which ip netns exec becomes).
+in_golem=(ip netns exec "$golem_ns")
+links=$(ip -n "$golem_ns" -o link show | awk -F': ' '{print $2}' | paste -sd " ")
+[[ $links == lo ]] || { echo "$golem_ns has interfaces other than lo: $links" >&2; exit 1; }
+# Every route there (the kernel's own local table included) goes to lo.
+routes=$({ ip -n "$golem_ns" route show table all; ip -n "$golem_ns" -6 route show table all; } |
+  grep -v ' dev lo ' || true)
+[[ -z $routes ]] || { echo "$golem_ns has routes off lo: $routes" >&2; exit 1; }
+# Nothing resolves there: the resolver in /etc/resolv.conf is out of reach.
+if "${in_golem[@]}" timeout 10 getent ahosts example.org >/dev/null; then
+  echo "$golem_ns resolves public names" >&2
+  exit 1
+fi
+echo "   interfaces: $links; routes: only to lo; getent ahosts example.org: fails"
+# in_golem_ns PID: PID runs in the Golem namespace.
+in_golem_ns() { [[ $(ip netns identify "$1") == "$golem_ns" ]]; }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+echo "== hub: ya-sb-router on tcp://127.0.0.1:$hub_port ($("$YAGNA" --version))"
+"${in_golem[@]}" "$YA_SB_ROUTER" -l "tcp://127.0.0.1:$hub_port" >"$workdir/router.log" 2>&1 &
+router_pid=$!
+hub_up() { alive "$router_pid" && "${in_golem[@]}" bash -c "</dev/tcp/127.0.0.1/$hub_port" 2>/dev/null; }
+wait_for 20 "ya-sb-router accepting on $hub_port" hub_up
+in_golem_ns "$router_pid" || { echo "ya-sb-router is not in $golem_ns" >&2; exit 1; }
+
+free_port() { "${in_golem[@]}" python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 declare -A rest=() key=() id=()
 for node in a b c; do
   dir=$workdir/yagna-$node
@@ -142,12 +175,12 @@ for node in a b c; do
   GSB_URL=unix:$dir/gsb.sock YAGNA_DATADIR=$dir/data YAGNA_EXTENSIONS_DIR=$dir/extensions \
     YAGNA_API_URL=http://127.0.0.1:${rest[$node]} YAGNA_AUTOCONF_APPKEY=${key[$node]} \
     YA_NET_TYPE=central CENTRAL_NET_HOST=127.0.0.1:$hub_port \
-    "$YAGNA" service run --disable-metrics-push </dev/null >"$workdir/yagna-$node.log" 2>&1 &
+    "${in_golem[@]}" "$YAGNA" service run --disable-metrics-push </dev/null >"$workdir/yagna-$node.log" 2>&1 &
   yagna_pid[$node]=$!
 done
-# api NODE METHOD PATH [JSON]: a call to NODE's REST API with its app key.
+# api NODE METHOD PATH [JSON]: a call to NODE's REST API with its app key (in the namespace).
 api() {
-  curl --silent --show-error --fail --max-time 10 -X "$2" -H "Authorization: Bearer ${key[$1]}" \
+  "${in_golem[@]}" curl --silent --show-error --fail --max-time 10 -X "$2" -H "Authorization: Bearer ${key[$1]}" \
     ${4:+-H "Content-Type: application/json" --data "$4"} "http://127.0.0.1:${rest[$1]}$3"
 }
 yagna_ready() {
@@ -159,8 +192,9 @@ for node in a b c; do
   wait_for 40 "yagna $node: bound on the hub and answering GET /me" yagna_ready "$node"
   id[$node]=$(api "$node" GET /me | sed -n 's/.*"identity":"\(0x[0-9a-f]*\)".*/\1/p')
   [[ -n ${id[$node]} ]] || { echo "yagna $node: no identity in GET /me" >&2; exit 1; }
+  in_golem_ns "${yagna_pid[$node]}" || { echo "yagna $node is not in $golem_ns" >&2; exit 1; }
   echo "   yagna ${node^^} (${role[$node]}): node ${id[$node]}, REST :${rest[$node]}," \
-    "bus unix:$workdir/yagna-$node/gsb.sock"
+    "bus unix:$workdir/yagna-$node/gsb.sock, namespace $(ip netns identify "${yagna_pid[$node]}")"
 done
 
 echo "== requestor A creates the VPN 192.168.8.0/24 (POST /net-api/v1/net)"

@@ -142,7 +142,8 @@ const std::string other_node = "0x" + std::string(40, '1');
 TEST_CASE("yagna autostarts golem-proxyd as an extension on its bus") {
   require_yagna();
   YagnaHub hub;
-  const unsigned short port = free_loopback_port();
+  // yagna runs its extensions where it runs itself: the API listens in the hub's namespace.
+  const unsigned short port = hub.netns().run(free_loopback_port);
   const std::string api = "127.0.0.1:" + std::to_string(port);
   // The file's env map is applied before yagna's own variables: YAGNA_NODE_ID here must lose.
   ExtensionDir extension(R"({"args": ["--api", ")" + api +
@@ -158,7 +159,9 @@ TEST_CASE("yagna autostarts golem-proxyd as an extension on its bus") {
   http.set_connection_timeout(1s);
   http.set_read_timeout(5s);
   std::optional<rapidjson::Document> status;
-  const bool answered = wait_until([&] { return (status = proxy_status(http)).has_value(); }, 30s);
+  const bool answered = wait_until(
+      [&] { return (status = hub.netns().run([&] { return proxy_status(http); })).has_value(); },
+      30s);
   INFO("---- yagna log ----\n" << yagna.log());
   REQUIRE(answered);
   CHECK(member(*status, "status") == "ok");
@@ -177,6 +180,7 @@ TEST_CASE("yagna autostarts golem-proxyd as an extension on its bus") {
   CHECK(proc_strings(proxy, "cmdline") ==
         std::vector<std::string>{extension.executable, "--api", api});
   CHECK(parent_of(proxy) == yagna.pid());
+  CHECK(hub.netns().holds(proxy));  // loopback only, as yagna
   auto env = proc_environment(proxy);
   CHECK(env["YAGNA_NODE_ID"] == yagna.node_id());
   CHECK(env["YAGNA_GSB_URL"] == yagna.gsb_url());

@@ -1,12 +1,15 @@
 // Our GSB transport against real yagna 0.17.6 daemons on a central net (a ya-sb-router hub):
 // the identity service, registration conflicts, the requestor's VpnControl, and a public TCP
-// connection through three daemons into a real kernel. Without yagna (or ya-sb-router) each
-// test exits with 77 (skipped) and says why; the last one needs root and TAP too.
+// connection through three daemons into a real kernel; and that those daemons, in their
+// loopback-only namespace, can send nothing off the machine. Without yagna (or ya-sb-router) or
+// root each test exits with 77 (skipped) and says why; the last one needs TAP too.
 #include "../support/yagna.hpp"
 #include "../support/client.hpp"
+#include "../support/daemon_process.hpp"
 #include "../support/data.hpp"
 #include "../support/io_thread.hpp"
 #include "../support/netns.hpp"
+#include "../support/sb_router.hpp"
 #include "../support/service.hpp"
 
 #include <libproxy/gsb_client.hpp>
@@ -14,9 +17,16 @@
 #include <libproxy/gsb_link.hpp>
 #include <libproxy/proxy.hpp>
 
+#include <httplib.h>
 #include <catch2/catch.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -120,7 +130,66 @@ std::unique_ptr<libproxy::GsbLink> make_link(IoThread& io, libproxy::GsbClient& 
   });
 }
 
+// The errno of a UDP connect() to `address`:53 from inside `netns` (0 if it succeeded). A UDP
+// connect only looks the route up: it sends nothing.
+int udp_connect_error(const Netns& netns, const char* address) {
+  return netns.run([&] {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(53);
+    ::inet_pton(AF_INET, address, &to.sin_addr);
+    const int error = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) == 0 ? 0 : errno;
+    ::close(fd);
+    return error;
+  });
+}
+
 }  // namespace
+
+TEST_CASE("the Golem tools' namespace reaches nothing off the machine") {
+  const auto netns = golem_netns();  // checked to be loopback-only already
+  const auto links = run_command("ip -n " + netns->name() + " -o link show");
+  REQUIRE(links.exit_code == 0);
+  INFO(links.out);
+  CHECK(std::count(links.out.begin(), links.out.end(), '\n') == 1);
+  CHECK(links.out.rfind("1: lo: ", 0) == 0);
+  // No route anywhere but loopback: a public address, a private one.
+  CHECK(udp_connect_error(*netns, "1.1.1.1") == ENETUNREACH);
+  CHECK(udp_connect_error(*netns, "10.0.0.1") == ENETUNREACH);
+  CHECK(udp_connect_error(*netns, "127.0.0.1") == 0);
+  // Name lookups do not get out (the resolver in /etc/resolv.conf is out of reach).
+  CHECK(run_command("ip netns exec " + netns->name() + " getent ahosts example.org").exit_code !=
+        0);
+  // The check rejects a namespace with another way out.
+  sh("ip -n " + netns->name() + " link add lpgv0 type veth peer name lpgv1");
+  CHECK_THROWS_WITH(netns->require_loopback_only(),
+                    Catch::Contains("interfaces other than lo: lpgv1 lpgv0") ||
+                        Catch::Contains("interfaces other than lo: lpgv0 lpgv1"));
+}
+
+TEST_CASE("ya-sb-router and yagna run in namespaces with loopback alone") {
+  {
+    SbRouter router;
+    CHECK(router.netns().holds(router.pid()));
+    CHECK_FALSE(router.netns().holds(::getpid()));  // the test itself stays where it is
+    CHECK_NOTHROW(router.netns().require_loopback_only());
+    router.kill();
+    router.start();  // a restarted router goes there too
+    CHECK(router.netns().holds(router.pid()));
+  }
+  YagnaHub hub;
+  YagnaDaemon daemon(hub, "n");
+  CHECK(hub.netns().holds(hub.pid()));
+  CHECK(hub.netns().holds(daemon.pid()));
+  // Reached from here all the same: REST through the namespace, the bus by its unix socket.
+  const auto me = daemon.http().Get("/me");
+  REQUIRE(me);
+  CHECK(me->status == 200);
+  IoThread io;
+  BusClient bus(io, daemon.gsb_url());
+  CHECK(bus.node_id() == daemon.node_id());
+}
 
 TEST_CASE("a real yagna daemon serves our GSB client") {
   YagnaHub hub;

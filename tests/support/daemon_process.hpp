@@ -30,6 +30,26 @@ private:
   FILE* stdout_ = nullptr;
 };
 
+class Netns;
+
+/// How spawn() starts a process.
+struct SpawnOptions {
+  /// NAME=VALUE entries added to the environment. The test's own YAGNA_*, GSB_*, YA_* and
+  /// CENTRAL_NET_* variables are not passed on: they would steer Golem software elsewhere.
+  std::vector<std::string> environment;
+  /// stdout and stderr are appended here; stdin is /dev/null.
+  std::string log_path;
+  /// Run the process in this network namespace (setns() between fork and exec).
+  const Netns* netns = nullptr;
+  /// A process group of its own (setpgid), so that its children can be signalled with it.
+  bool own_process_group = false;
+};
+
+/// Starts args[0] with `args`; returns once it runs the new program (throws if the namespace or
+/// exec failed). The child is killed when the thread that called spawn() ends, so a test
+/// that crashes leaves nothing behind; call it from the test's main thread.
+pid_t spawn(const std::vector<std::string>& args, const SpawnOptions& options);
+
 /// What a shell command printed on stdout, and its exit status (-1 if it did not exit).
 struct CommandResult {
   int exit_code = -1;

@@ -33,4 +33,11 @@ std::string require_yagna() {
   return require_tool("YAGNA", "/var/cache/golem-proxy-tools/golem-node-0.17.6/yagna", "yagna");
 }
 
+std::unique_ptr<Netns> golem_netns() {
+  require_root("running Golem software (yagna, ya-sb-router) offline");
+  auto netns = std::make_unique<Netns>("golem");
+  netns->require_loopback_only();
+  return netns;
+}
+
 }  // namespace testing

@@ -1,13 +1,25 @@
-// Network namespaces for tests: a real Linux kernel as the VPN peer, behind the proxy's TAP link.
+// Network namespaces for tests: a real Linux kernel as the VPN peer, behind the proxy's TAP link;
+// and the sealed namespaces the real Golem software runs in (loopback only, see golem_tools.hpp).
 #pragma once
 
+#include <sys/types.h>
+
+#include <exception>
+#include <optional>
 #include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
 
 namespace testing {
 
 /// Exits the test process with 77 (ctest reports "skipped") unless it runs as root with
 /// /dev/net/tun available, printing why.
 void require_root_and_tap();
+
+/// Exits the test process with 77 unless it runs as root (it creates network namespaces),
+/// printing why: `what` needs them.
+void require_root(const std::string& what);
 
 /// Runs a shell command; throws with its output if it fails.
 void sh(const std::string& command);
@@ -33,8 +45,56 @@ public:
   /// Runs `command` inside the namespace (ip netns exec).
   void exec(const std::string& command) const;
 
+  /// Runs work() on a short-lived thread inside the namespace and returns its result (an
+  /// exception travels back too). Sockets it creates stay in the namespace.
+  template <class Work>
+  auto run(Work&& work) const -> std::invoke_result_t<Work&>;
+
+  /// Opens the namespace (O_CLOEXEC), for setns() in a child between fork and exec.
+  int open() const;
+  /// Whether process `pid` runs in this namespace (what `ip netns identify PID` compares).
+  bool holds(pid_t pid) const;
+  /// Throws unless nothing in the namespace can leave the machine: its only interface is lo and
+  /// no address outside 127.0.0.0/8 has a route (UDP connect(), which sends nothing, must fail
+  /// with ENETUNREACH or EADDRNOTAVAIL for public and private addresses, IPv4 and IPv6, and for
+  /// each nameserver in /etc/resolv.conf).
+  void require_loopback_only() const;
+
 private:
+  // Moves the calling thread into the namespace; throws on failure.
+  void enter_this_thread() const;
+
   std::string name_;
 };
+
+template <class Work>
+auto Netns::run(Work&& work) const -> std::invoke_result_t<Work&> {
+  using Result = std::invoke_result_t<Work&>;
+  std::exception_ptr error;
+  // setns() changes only the calling thread: a fresh one, so that ours stays where it is.
+  if constexpr (std::is_void_v<Result>) {
+    std::thread([&] {
+      try {
+        enter_this_thread();
+        work();
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }).join();
+    if (error) std::rethrow_exception(error);
+  } else {
+    std::optional<Result> result;
+    std::thread([&] {
+      try {
+        enter_this_thread();
+        result.emplace(work());
+      } catch (...) {
+        error = std::current_exception();
+      }
+    }).join();
+    if (error) std::rethrow_exception(error);
+    return std::move(*result);
+  }
+}
 
 }  // namespace testing

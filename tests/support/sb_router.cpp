@@ -1,5 +1,6 @@
 #include "sb_router.hpp"
 
+#include "daemon_process.hpp"
 #include "golem_tools.hpp"
 #include "io_thread.hpp"
 
@@ -34,13 +35,20 @@ bool accepts(const std::string& path) {
 }  // namespace
 
 SbRouter::SbRouter(std::vector<std::string> extra)
-    : binary_(require_sb_router()), extra_(std::move(extra)) {
+    : binary_(require_sb_router()), netns_(golem_netns()), extra_(std::move(extra)) {
   char pattern[] = "/tmp/lp-gsb-XXXXXX";
   if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
   directory_ = pattern;
   socket_ = directory_ + "/gsb.sock";
   url_ = "unix:" + socket_;
-  start();
+  try {
+    start();
+  } catch (...) {
+    kill();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+    throw;
+  }
 }
 
 SbRouter::~SbRouter() {
@@ -59,20 +67,16 @@ void SbRouter::kill() {
 
 void SbRouter::start() {
   if (pid_ > 0) return;
-  const std::string log_path = directory_ + "/router.log";
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
-    std::vector<std::string> args{binary_, "-l", url_};
-    args.insert(args.end(), extra_.begin(), extra_.end());
-    std::vector<char*> argv;
-    for (auto& arg : args) argv.push_back(arg.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
+  netns_->require_loopback_only();
+  std::vector<std::string> args{binary_, "-l", url_};
+  args.insert(args.end(), extra_.begin(), extra_.end());
+  SpawnOptions options;
+  options.log_path = directory_ + "/router.log";
+  options.netns = netns_.get();
+  pid_ = spawn(args, options);
+  if (!netns_->holds(pid_)) {
+    kill();
+    throw std::runtime_error("ya-sb-router is not in network namespace " + netns_->name());
   }
   if (!wait_until([&] { return accepts(socket_); }, std::chrono::seconds(30)))
     throw std::runtime_error("ya-sb-router did not accept on " + socket_ + ": " + log());

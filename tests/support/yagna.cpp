@@ -1,5 +1,6 @@
 #include "yagna.hpp"
 
+#include "daemon_process.hpp"
 #include "golem_tools.hpp"
 #include "io_thread.hpp"
 #include "sb_router.hpp"
@@ -15,7 +16,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,8 +31,6 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-extern char** environ;
 
 namespace testing {
 namespace {
@@ -50,46 +48,6 @@ std::string read_file(const std::string& path, std::size_t tail = 0) {
   std::string text = out.str();
   if (tail != 0 && text.size() > tail) text = "[...]\n" + text.substr(text.size() - tail);
   return text;
-}
-
-// Variables of ours that would steer the child elsewhere (a developer's own yagna setup).
-bool inherited_setting(const std::string& entry) {
-  for (const char* prefix : {"YAGNA_", "GSB_", "YA_", "CENTRAL_NET_"})
-    if (entry.rfind(prefix, 0) == 0) return true;
-  return false;
-}
-
-// Starts `args` with the environment plus `env`, stdout and stderr appended to `log_path`. The
-// child is killed if the test process dies, so a crashed test leaves nothing behind.
-pid_t spawn(const std::vector<std::string>& args, const std::vector<std::string>& env,
-            const std::string& log_path, bool own_process_group = false) {
-  std::vector<std::string> environment;
-  for (char** entry = environ; *entry != nullptr; ++entry)
-    if (!inherited_setting(*entry)) environment.emplace_back(*entry);
-  environment.insert(environment.end(), env.begin(), env.end());
-  // Everything the child needs is prepared before fork(): only async-signal-safe calls after.
-  std::vector<char*> argv, envp;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  for (const auto& entry : environment) envp.push_back(const_cast<char*>(entry.c_str()));
-  envp.push_back(nullptr);
-  const pid_t parent = ::getpid();
-  const pid_t pid = ::fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) ::_exit(127);
-    if (own_process_group && ::setpgid(0, 0) != 0) ::_exit(127);
-    const int log = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    const int null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (log < 0 || null < 0) ::_exit(127);
-    ::dup2(null, STDIN_FILENO);
-    ::dup2(log, STDOUT_FILENO);
-    ::dup2(log, STDERR_FILENO);
-    ::execve(argv[0], argv.data(), envp.data());
-    ::_exit(127);
-  }
-  return pid;
 }
 
 // True once `pid` has exited (and reaps it).
@@ -154,17 +112,28 @@ unsigned short free_hub_port() {
 YagnaHub::YagnaHub() {
   require_yagna();  // a hub without daemons is of no use: skip before starting anything
   const std::string binary = require_sb_router();
+  netns_ = golem_netns();
   directory_ = make_directory();
-  // The port is free when picked; another process may take it before the router binds it, so
-  // a router that exits at once is tried again on another port.
+  // In a fresh namespace every port is free; a router that exits at once is tried again anyway.
   std::string why;
   for (int attempt = 0; attempt < 3 && pid_ < 0; ++attempt) {
-    const unsigned short port = free_hub_port();
+    const unsigned short port = netns_->run(free_hub_port);
     address_ = "127.0.0.1:" + std::to_string(port);
-    pid_ = spawn({binary, "-l", "tcp://" + address_}, {}, directory_ + "/router.log");
+    const auto accepting = [&] { return netns_->run([&] { return tcp_accepts(port); }); };
+    SpawnOptions options;
+    options.log_path = directory_ + "/router.log";
+    options.netns = netns_.get();
+    netns_->require_loopback_only();
+    pid_ = spawn({binary, "-l", "tcp://" + address_}, options);
+    if (!netns_->holds(pid_)) {
+      terminate(pid_, SIGKILL, std::chrono::seconds(1));
+      pid_ = -1;
+      why = "is not in network namespace " + netns_->name();
+      break;
+    }
     const bool up =
-        wait_until([&] { return tcp_accepts(port) || exited(pid_); }, std::chrono::seconds(20));
-    if (up && tcp_accepts(port)) break;
+        wait_until([&] { return accepting() || exited(pid_); }, std::chrono::seconds(20));
+    if (up && accepting()) break;
     why = up ? "exited" : "did not accept within 20 s";
     if (!up) terminate(pid_, SIGKILL, std::chrono::seconds(1));
     pid_ = -1;
@@ -191,6 +160,7 @@ std::string YagnaHub::log() const { return read_file(directory_ + "/router.log",
 YagnaDaemon::YagnaDaemon(const YagnaHub& hub, std::string name, YagnaOptions options)
     : name_(std::move(name)),
       hub_(hub.address()),
+      netns_(hub.netns()),
       options_(std::move(options)),
       binary_(require_yagna()) {
   directory_ = make_directory();
@@ -212,20 +182,26 @@ YagnaDaemon::YagnaDaemon(const YagnaHub& hub, std::string name, YagnaOptions opt
 }
 
 bool YagnaDaemon::start_once(std::string& why) {
-  api_port_ = free_loopback_port();
+  api_port_ = netns_.run(free_loopback_port);
   const std::string data = data_dir();
   std::filesystem::create_directories(data);
-  std::vector<std::string> environment{
-      "YAGNA_DATADIR=" + data,      "GSB_URL=" + gsb_url_,
-      "YAGNA_API_URL=" + api_url(), "YAGNA_AUTOCONF_APPKEY=" + app_key_,
-      "YA_NET_TYPE=central",        "CENTRAL_NET_HOST=" + hub_};
-  environment.insert(environment.end(), options_.environment.begin(), options_.environment.end());
-  pid_ = spawn({binary_, "service", "run", "--disable-metrics-push"}, environment, log_path_,
-               options_.own_process_group);
-  http_ = std::make_unique<httplib::Client>("127.0.0.1", api_port_);
-  http_->set_bearer_token_auth(app_key_.c_str());
-  http_->set_connection_timeout(std::chrono::seconds(1));
-  http_->set_read_timeout(std::chrono::seconds(30));
+  SpawnOptions spawn_options;
+  spawn_options.environment = {"YAGNA_DATADIR=" + data,      "GSB_URL=" + gsb_url_,
+                               "YAGNA_API_URL=" + api_url(), "YAGNA_AUTOCONF_APPKEY=" + app_key_,
+                               "YA_NET_TYPE=central",        "CENTRAL_NET_HOST=" + hub_};
+  spawn_options.environment.insert(spawn_options.environment.end(), options_.environment.begin(),
+                                   options_.environment.end());
+  spawn_options.log_path = log_path_;
+  spawn_options.netns = &netns_;
+  spawn_options.own_process_group = options_.own_process_group;
+  netns_.require_loopback_only();
+  pid_ = spawn({binary_, "service", "run", "--disable-metrics-push"}, spawn_options);
+  if (!netns_.holds(pid_)) {
+    stop();
+    why = "it is not in network namespace " + netns_.name();
+    return false;
+  }
+  http_ = std::make_unique<YagnaRest>(netns_, api_port_, app_key_);
 
   bool gone = false;
   const bool ready = wait_until(
@@ -262,7 +238,33 @@ YagnaDaemon::~YagnaDaemon() {
 
 std::string YagnaDaemon::api_url() const { return "http://127.0.0.1:" + std::to_string(api_port_); }
 
-httplib::Client& YagnaDaemon::http() { return *http_; }
+YagnaRest& YagnaDaemon::http() { return *http_; }
+
+// ---- YagnaRest
+// -----------------------------------------------------------------------------------
+
+YagnaRest::YagnaRest(const Netns& netns, unsigned short port, const std::string& app_key)
+    : netns_(netns), client_(std::make_unique<httplib::Client>("127.0.0.1", port)) {
+  client_->set_bearer_token_auth(app_key.c_str());
+  client_->set_connection_timeout(std::chrono::seconds(1));
+  client_->set_read_timeout(std::chrono::seconds(30));
+}
+
+YagnaRest::~YagnaRest() = default;
+
+// httplib opens a connection per request (no keep-alive): each one is made inside the namespace.
+httplib::Result YagnaRest::Get(const std::string& path) {
+  return netns_.run([&] { return client_->Get(path); });
+}
+
+httplib::Result YagnaRest::Post(const std::string& path, const std::string& body,
+                                const std::string& content_type) {
+  return netns_.run([&] { return client_->Post(path, body, content_type); });
+}
+
+httplib::Result YagnaRest::Delete(const std::string& path) {
+  return netns_.run([&] { return client_->Delete(path); });
+}
 
 void YagnaDaemon::stop() {
   if (pid_ <= 0) return;
