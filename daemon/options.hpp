@@ -41,6 +41,7 @@ struct Options {
   std::string api_token;  ///< also from GOLEM_PROXY_API_TOKEN
   asio::ip::address public_address = asio::ip::address_v4::any();
   bool help = false;
+  libproxy::StackLimits stack_limits;  ///< lwIP's out-of-order and reassembly bounds
 };
 
 /// Parses argv; throws std::invalid_argument with a message for the user on bad input.

@@ -4,6 +4,7 @@
 #include "proxy/tcp_forwarder.hpp"
 #include "proxy/udp_forwarder.hpp"
 #include "stack/stack.hpp"
+#include "stack/stack_limits.hpp"
 #include "stack/vpn_interface.hpp"
 
 #include <asio/steady_timer.hpp>
@@ -200,6 +201,8 @@ std::vector<UdpGatewayInfo> Proxy::udp_gateways() const {
     out.push_back({gateway->config(), gateway->bound(), gateway->flow_count(), gateway->traffic()});
   return out;
 }
+
+void Proxy::set_stack_limits(const StackLimits& limits) { stack::set_limits(limits); }
 
 ProxyCounters Proxy::counters() const { return {impl_->tcp, impl_->stack.counters(), impl_->udp}; }
 

@@ -69,6 +69,9 @@ public:
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
 
+  /// Bounds of the embedded stack (process-wide; applies from the next frame on).
+  void set_stack_limits(const StackLimits& limits);
+
   /// Joins a VPN: a virtual interface with `config`'s address, carried by `link`.
   std::error_code add_vpn(const VpnConfig& config, std::unique_ptr<VpnLink> link);
   /// Leaves a VPN: its gateways are removed and their connections reset.
