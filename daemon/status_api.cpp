@@ -472,6 +472,17 @@ void ManagementServer::add_status_routes() {
   p.family("golem_proxy_udp_" #name, "gauge", "UDP gauge " #name); \
   p.sample("golem_proxy_udp_" #name, {}, udp.name);
     LIBPROXY_UDP_COUNTERS(PROXYD_PROMETHEUS_UDP_COUNTER, PROXYD_PROMETHEUS_UDP_GAUGE)
+    // The embedded stack's: pcbs, frames, and what its bounds dropped.
+    const auto& stack = s->counters.stack;
+#define PROXYD_PROMETHEUS_STACK_COUNTER(name)                                       \
+  p.family("golem_proxy_stack_" #name "_total", "counter", "Stack counter " #name); \
+  p.sample("golem_proxy_stack_" #name "_total", {}, stack.name);
+#define PROXYD_PROMETHEUS_STACK_GAUGE(name)                            \
+  p.family("golem_proxy_stack_" #name, "gauge", "Stack gauge " #name); \
+  p.sample("golem_proxy_stack_" #name, {}, stack.name);
+    LIBPROXY_STACK_COUNTERS(PROXYD_PROMETHEUS_STACK_COUNTER, PROXYD_PROMETHEUS_STACK_GAUGE)
+#undef PROXYD_PROMETHEUS_STACK_COUNTER
+#undef PROXYD_PROMETHEUS_STACK_GAUGE
 #undef PROXYD_PROMETHEUS_UDP_COUNTER
 #undef PROXYD_PROMETHEUS_UDP_GAUGE
 #undef PROXYD_PROMETHEUS_COUNTER
