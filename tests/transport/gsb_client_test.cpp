@@ -370,19 +370,22 @@ TEST_CASE("a GSB link obeys only its requestor and takes frames only from the VP
   bus.send(gsb::CallRequest{node_service, raw, "5", ipv4_frame("10.0.0.5"), true});
   bus.send(gsb::CallRequest{node_added, raw, "6", ipv4_frame("10.0.0.4"), true});
   bus.send(gsb::CallRequest{node_requestor, raw, "7", ipv4_frame("10.0.0.1"), true});
+  // A node of the VPN claims an address learned for another: its frame goes in, the address
+  // stays where it was.
+  bus.send(gsb::CallRequest{node_added, raw, "9", ipv4_frame("10.0.0.5"), true});
   bus.send(gsb::CallRequest{node_requestor, "/nowhere", "8", "", false});
   CHECK(std::get<gsb::CallReply>(bus.next()).request_id == "8");
 
   test.io.call([&] {
-    CHECK(received.frames == std::vector<std::string>{ipv4_frame("10.0.0.5"),
-                                                      ipv4_frame("10.0.0.4"),
-                                                      ipv4_frame("10.0.0.1")});
+    CHECK(received.frames ==
+          std::vector<std::string>{ipv4_frame("10.0.0.5"), ipv4_frame("10.0.0.4"),
+                                   ipv4_frame("10.0.0.1"), ipv4_frame("10.0.0.5")});
     const auto counters = link->gsb_counters();
     CHECK(counters.control_refused == 1);
     CHECK(counters.control_messages == 1);
     CHECK(counters.control_rejected == 0);
     CHECK(counters.frames_from_strangers == 2);
-    CHECK(link->counters().frames_received == 3);
+    CHECK(link->counters().frames_received == 4);
     const auto& table = *link->nodes();
     CHECK(*table.find(asio::ip::make_address_v4("10.0.0.3")) == node_service);  // unmoved
     CHECK(*table.find(asio::ip::make_address_v4("10.0.0.4")) == node_added);

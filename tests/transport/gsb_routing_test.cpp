@@ -136,9 +136,10 @@ TEST_CASE("the node table is bounded as told entries evict learned ones and the 
   CHECK_FALSE(table.set(ip("10.0.0.4"), a, GsbNodeTable::Source::learned));
   CHECK(table.find(ip("10.0.0.4")) == nullptr);
   CHECK(table.refused() == 1);
-  // Known addresses still change owner within the bound.
-  CHECK(table.set(ip("10.0.0.3"), a, GsbNodeTable::Source::learned));
-  CHECK(*table.find(ip("10.0.0.3")) == a);
+  // Traffic takes no address from another node; a told entry does, full or not.
+  CHECK_FALSE(table.set(ip("10.0.0.3"), a, GsbNodeTable::Source::learned));
+  CHECK(*table.find(ip("10.0.0.3")) == b);
+  CHECK(table.refused() == 1);  // not a refusal for room
   // A told entry takes a learned one's place.
   CHECK(table.set(ip("10.0.0.5"), b, GsbNodeTable::Source::told));
   CHECK(table.size() == 3);

@@ -32,7 +32,8 @@
 namespace libproxy {
 
 /// Which node owns which VPN address. Entries the proxy was told (Gateway API, VpnControl)
-/// win over entries learned from the source of incoming frames. Bounded: past max_entries a
+/// win over entries learned from the source of incoming frames, and traffic never moves an
+/// address from one node to another. Bounded: past max_entries a
 /// new told entry evicts a learned one, anything else is refused (and counted).
 class GsbNodeTable {
 public:
@@ -48,7 +49,7 @@ public:
       : max_entries_(max_entries) {}
 
   /// Maps `address` to `node_id`; false if not stored. A learned entry never replaces a told
-  /// one; a new address in a full table is refused.
+  /// one nor another node's; a new address in a full table is refused.
   bool set(asio::ip::address_v4 address, std::string node_id, Source source);
   /// Forgets every address of `node_id`.
   void remove_node(std::string_view node_id);

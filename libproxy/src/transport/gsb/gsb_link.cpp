@@ -53,7 +53,10 @@ bool GsbNodeTable::set(asio::ip::address_v4 address, std::string node_id, Source
     count_told(it->second, +1);
     return true;
   }
-  if (source == Source::learned && it->second.source == Source::told) return false;
+  // Traffic never takes an address from another node: only being told does.
+  if (source == Source::learned &&
+      (it->second.source == Source::told || it->second.node_id != node_id))
+    return false;
   count_told(it->second, -1);
   it->second.node_id = std::move(node_id);
   it->second.source = source;
@@ -147,8 +150,7 @@ GsbReply GsbLink::on_raw(const GsbIncoming& incoming) {
   counters_.bytes_received += incoming.data.size();
   if (const auto source = gsb::frame_source(incoming.data);
       source && !source->is_unspecified() && *source != asio::ip::address_v4::broadcast()) {
-    const std::string* owner = nodes_->find(*source);
-    if (owner == nullptr || *owner != caller)
+    if (nodes_->find(*source) == nullptr)  // a new address of a node of the VPN
       nodes_->set(*source, std::string(caller), GsbNodeTable::Source::learned);
   }
   receiver_->on_frame(incoming.data, {});
