@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <asio/error.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 
 namespace proxyd {
@@ -52,14 +54,30 @@ GatewayService::GatewayService(libproxy::Proxy& proxy, VpnTransport& transport,
       max_connections_(max_connections),
       udp_(std::move(udp)) {}
 
-void GatewayService::adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name) {
-  vpns_[vpn.id] = Vpn{vpn, link_name, true, 0};
+void GatewayService::adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name,
+                               const std::string& owner) {
+  vpns_[vpn.id] = Vpn{vpn, link_name, true, 0, owner.empty() ? std::string{} : owner_key(owner)};
+}
+
+std::string GatewayService::owner_key(const std::string& requestor_id) {
+  const bool node_id = requestor_id.size() == 42 && requestor_id.starts_with("0x") &&
+                       std::all_of(requestor_id.begin() + 2, requestor_id.end(),
+                                   [](unsigned char c) { return std::isxdigit(c) != 0; });
+  if (!node_id) return requestor_id;
+  std::string lower = requestor_id;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower;
 }
 
 std::optional<ApiError> GatewayService::join_vpn(const GatewayEntry& entry, bool& joined) {
   joined = false;
   const auto it = vpns_.find(entry.vpn_id);
   if (it != vpns_.end()) {
+    // A VPN is its requestor's: another tenant must not publish or re-point its services.
+    // Checked first, so that a stranger learns nothing else about it.
+    if (!it->second.owner.empty() && it->second.owner != owner_key(entry.requestor_id))
+      return ApiError{409, "vpn_owned_by_other_requestor",
+                      fmt::format("VPN {} belongs to another requestor", entry.vpn_id)};
     const Cidr known{it->second.config.address, it->second.config.prefix_length};
     if (entry.local_addr && *entry.local_addr != known)
       return ApiError{409, "vpn_address_mismatch",
@@ -78,14 +96,14 @@ std::optional<ApiError> GatewayService::join_vpn(const GatewayEntry& entry, bool
   config.prefix_length = entry.local_addr->prefix_length;
   std::string link_name;
   std::error_code ec;
-  auto link = transport_.open(entry.vpn_id, link_name, ec);
+  auto link = transport_.open(entry.vpn_id, entry.requestor_id, link_name, ec);
   if (!link)
     return ApiError{500, "vpn_link_failed",
                     fmt::format("cannot open a link for VPN {}: {}", entry.vpn_id, ec.message())};
   if (auto error = proxy_.add_vpn(config, std::move(link)))
     return ApiError{400, "bad_field",
                     fmt::format("cannot join VPN {}: {}", entry.vpn_id, error.message())};
-  vpns_[entry.vpn_id] = Vpn{config, link_name, false, 0};
+  vpns_[entry.vpn_id] = Vpn{config, link_name, false, 0, owner_key(entry.requestor_id)};
   joined = true;
   return std::nullopt;
 }
@@ -93,6 +111,7 @@ std::optional<ApiError> GatewayService::join_vpn(const GatewayEntry& entry, bool
 void GatewayService::release_vpn(const std::string& vpn_id) {
   const auto it = vpns_.find(vpn_id);
   if (it == vpns_.end() || it->second.from_command_line || it->second.gateways > 0) return;
+  transport_.close(vpn_id);
   proxy_.remove_vpn(vpn_id);
   vpns_.erase(it);
 }

@@ -65,8 +65,15 @@ public:
   GatewayService(libproxy::Proxy& proxy, VpnTransport& transport, libproxy::TcpTimeouts timeouts,
                  std::size_t max_connections, libproxy::UdpGatewayConfig udp = {});
 
-  /// A VPN joined from the command line: kept for the daemon's lifetime.
-  void adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name);
+  /// A VPN joined from the command line: kept for the daemon's lifetime. `owner`: the only
+  /// requestor whose API gateways may use it; empty: the operator's VPN, open to any requestor
+  /// (and, over the GSB, obeying nobody's VpnControl).
+  void adopt_vpn(const libproxy::VpnConfig& vpn, const std::string& link_name,
+                 const std::string& owner = {});
+  /// How VPN ownership compares requestor ids: node ids (0x and 40 hex digits) in lowercase,
+  /// anything else as it is.
+  static std::string owner_key(const std::string& requestor_id);
+  const VpnTransport& transport() const { return transport_; }
   /// Where add() finds probes to replace.
   void set_probes(ProbeService* probes) { probes_ = probes; }
   bool has(Protocol protocol, const asio::ip::tcp::endpoint& address) const {
@@ -103,6 +110,7 @@ private:
     std::string link;
     bool from_command_line = false;
     std::size_t gateways = 0;
+    std::string owner;  ///< owner_key() of the requestor whose gateway joined it; empty: anyone
   };
   using Key = std::pair<Protocol, asio::ip::tcp::endpoint>;
 

@@ -104,6 +104,8 @@ int run(const proxyd::Options& options) {
     libproxy::GsbClientConfig config;
     config.url = url;
     config.name = "golem-proxyd";
+    config.max_frame_bytes = options.gsb_max_frame_bytes;
+    config.max_queued_bytes = options.gsb_max_queued_bytes;
     auto created = libproxy::GsbClient::create(io, config);
     if (!created) {
       fmt::print(stderr, "golem-proxyd: '{}': {}\n", url, created.error().message());
@@ -113,7 +115,7 @@ int run(const proxyd::Options& options) {
     const auto node_id = start_bus(io, *bus, options, url);
     if (!node_id) return 1;
     fmt::print("gsb {} node {}\n", url, *node_id);
-    transport = std::make_unique<proxyd::GsbTransport>(*bus, *node_id);
+    transport = std::make_unique<proxyd::GsbTransport>(*bus, *node_id, options.gsb_max_nodes);
   } else {
     transport = std::make_unique<proxyd::TapTransport>(io, options.tap_offload);
   }
@@ -125,7 +127,7 @@ int run(const proxyd::Options& options) {
   proxyd::ProbeService probes(io);
   gateways.set_probes(&probes);
 
-  for (const auto& [vpn, tap_name, offload, peers] : options.vpns) {
+  for (const auto& [vpn, tap_name, offload, peers, requestor] : options.vpns) {
     std::error_code ec;
     std::string link_name;
     std::unique_ptr<libproxy::VpnLink> link;
@@ -138,7 +140,7 @@ int run(const proxyd::Options& options) {
                  vpn.id);
       return 2;
     } else {
-      link = transport->open(vpn.id, link_name, ec);
+      link = transport->open(vpn.id, requestor, link_name, ec);
     }
     if (!link) {
       fmt::print(stderr, "golem-proxyd: cannot open a link for VPN '{}': {}\n", vpn.id,
@@ -150,7 +152,7 @@ int run(const proxyd::Options& options) {
       return 1;
     }
     for (const auto& [address, node] : peers) transport->add_peer(vpn.id, address, node);
-    gateways.adopt_vpn(vpn, link_name);
+    gateways.adopt_vpn(vpn, link_name, requestor);
     fmt::print("vpn {}: {}/{} on {}, mtu {}\n", vpn.id, vpn.address.to_string(), vpn.prefix_length,
                link_name, vpn.mtu);
   }

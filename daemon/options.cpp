@@ -71,8 +71,14 @@ CommandLineVpn parse_vpn(std::string_view spec) {
         bad(fmt::format("--vpn: peer=IP@NODE_ID expected (NODE_ID: 0x and 40 hex digits), got '{}'",
                         value));
       out.peers.emplace_back(address, std::string(value.substr(at + 1)));
+    } else if (key == "requestor") {
+      if (!is_node_id(value))
+        bad(fmt::format("--vpn: requestor=NODE_ID expected (0x and 40 hex digits), got '{}'",
+                        value));
+      out.requestor = std::string(value);
     } else {
-      bad(fmt::format("--vpn: unknown key '{}' (expected address, tap, offload, mtu, peer)", key));
+      bad(fmt::format(
+          "--vpn: unknown key '{}' (expected address, tap, offload, mtu, peer, requestor)", key));
     }
   }
   if (!has_address) bad(fmt::format("--vpn '{}': address=A.B.C.D/LEN is required", spec));
@@ -168,6 +174,14 @@ Options parse_options(const std::vector<std::string_view>& args) {
       options.node_id = std::string(id);
     } else if (arg == "--gsb-start-timeout") {
       options.gsb_start_timeout = parse_duration(value(), "--gsb-start-timeout");
+    } else if (arg == "--gsb-max-nodes") {
+      options.gsb_max_nodes = parse_number<std::size_t>(value(), 1, 1'000'000, "--gsb-max-nodes");
+    } else if (arg == "--gsb-max-frame-bytes") {
+      options.gsb_max_frame_bytes =
+          parse_number<std::size_t>(value(), 64 * 1024, 64 << 20, "--gsb-max-frame-bytes");
+    } else if (arg == "--gsb-max-queued-bytes") {
+      options.gsb_max_queued_bytes =
+          parse_number<std::size_t>(value(), 64 * 1024, 1 << 30, "--gsb-max-queued-bytes");
     } else if (arg == "--udp-idle-timeout") {
       options.udp_idle_timeout = parse_duration(value(), "--udp-idle-timeout");
     } else if (arg == "--udp-max-flows") {
@@ -206,11 +220,15 @@ Forwards public TCP ports into Golem VPNs through an embedded TCP/IP stack (GAP-
 
 Options:
   --vpn ID,address=A.B.C.D/LEN[,tap=NAME[,offload=on]][,mtu=N][,peer=IP@NODE_ID]...
+        [,requestor=NODE_ID]
         Join VPN ID as A.B.C.D: over the TAP device NAME (created if missing), or
         without tap= over the transport. mtu defaults to 1220, the Golem VM MTU.
         offload=on opens the TAP device with segmentation offload: TCP crosses
         it in super-frames of up to 64 KiB, which the kernel cuts to the MTU.
         peer= says which node hosts a service address (GSB). Repeatable.
+        requestor= makes the VPN that requestor's: API gateways of others get 409,
+        and over the GSB only its VpnControl is obeyed. Without it the VPN takes
+        any requestor's gateways and obeys no VpnControl.
   --gateway tcp:LISTEN=VPN_ID,SERVICE_IP:PORT
         Forward connections to LISTEN (ip:port, [ipv6]:port or a bare port on
         0.0.0.0) to SERVICE_IP:PORT inside VPN_ID. Repeatable.
@@ -237,6 +255,12 @@ Options:
   --node-id 0x...       The proxy's node id (default: YAGNA_NODE_ID, else yagna's
                         identity service).
   --gsb-start-timeout T Give up (exit 1) if the bus is not reached in T (default 15).
+  --gsb-max-nodes N     Node-table entries per VPN: addresses the proxy was told or
+                        learned; past it new ones are refused and counted (default 4096).
+  --gsb-max-frame-bytes N  Incoming bus frames longer than N are skipped and counted
+                        (default 1048576).
+  --gsb-max-queued-bytes N  Bytes of pushes and call replies waiting for the bus socket;
+                        past it they are dropped and counted (default 4194304).
   --rate-window T       The span of "current" rates in the metrics (default 1).
   --tcp-ooseq-max-bytes N  Out-of-order TCP bytes one VPN connection may hold; the
                         queue's tail is dropped past it (default 524288).

@@ -16,6 +16,10 @@ struct CommandLineVpn {
   bool offload = false;  ///< the TAP device with segmentation offload (libproxy::TapOptions)
   /// Service addresses and the nodes hosting them (GSB transport).
   std::vector<std::pair<asio::ip::address_v4, std::string>> peers;
+  /// The requestor owning it (requestor=): only its API gateways may use the VPN and, over
+  /// the GSB, only its VpnControl is obeyed. Empty: the operator's VPN, open to any
+  /// requestor's gateways, obeying nobody's VpnControl.
+  std::string requestor;
 };
 
 /// How VPNs are reached: `automatic` is GSB inside yagna's extension environment
@@ -29,6 +33,9 @@ struct Options {
   std::string gsb_url;       ///< empty: YAGNA_GSB_URL, GSB_URL, then unix:/tmp/yagna.sock
   std::string node_id;       ///< empty: YAGNA_NODE_ID, then the identity service
   std::chrono::milliseconds gsb_start_timeout = std::chrono::seconds(15);
+  std::size_t gsb_max_nodes = 4096;            ///< node-table entries per VPN
+  std::size_t gsb_max_frame_bytes = 1 << 20;   ///< longer incoming frames are skipped
+  std::size_t gsb_max_queued_bytes = 4 << 20;  ///< of pushes and call replies to write
   std::chrono::milliseconds rate_window = std::chrono::seconds(1);        ///< of "current" rates
   std::chrono::milliseconds udp_idle_timeout = std::chrono::seconds(60);  ///< of UDP flows
   std::size_t udp_max_flows = 4096;                                       ///< per UDP gateway

@@ -35,6 +35,7 @@ struct Snapshot {
   std::map<std::string, libproxy::Traffic> activities;
   std::map<std::string, libproxy::Traffic> vpn_traffic;
   std::optional<libproxy::GsbStatus> gsb;
+  libproxy::GsbLinkCounters gsb_links;                // summed over every GSB link
   std::vector<libproxy::ConnectionInfo> connections;  // only when asked for
 
   std::size_t active_connections(const std::string& activity, const std::string& vpn) const {
@@ -63,7 +64,8 @@ struct Snapshot {
   }
 };
 
-void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb, const std::string& node_id) {
+void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb,
+                      const libproxy::GsbLinkCounters& links, const std::string& node_id) {
   w.Key("gsb");
   w.StartObject();
   w.Key("nodeId");
@@ -94,7 +96,16 @@ void write_gsb_status(Writer& w, const libproxy::GsbStatus& gsb, const std::stri
         std::pair{"writes", c.writes}, std::pair{"framesReceived", c.frames_received},
         std::pair{"bytesReceived", c.bytes_received}, std::pair{"pushesDropped", c.pushes_dropped},
         std::pair{"callsTimedOut", c.calls_timed_out},
-        std::pair{"callsUnroutable", c.calls_unroutable}}) {
+        std::pair{"callsUnroutable", c.calls_unroutable},
+        std::pair{"framesOversize", c.frames_oversize},
+        std::pair{"repliesDropped", c.replies_dropped},
+        // The VPN links' refusals, summed over every VPN.
+        std::pair{"controlMessages", links.control_messages},
+        std::pair{"controlRejected", links.control_rejected},
+        std::pair{"controlRefused", links.control_refused},
+        std::pair{"framesFromStrangers", links.frames_from_strangers},
+        std::pair{"framesUnroutable", links.frames_unroutable},
+        std::pair{"nodeTableRefused", links.node_table_refused}}) {
     w.Key(name);
     w.Uint64(value);
   }
@@ -137,6 +148,7 @@ void ManagementServer::add_status_routes() {
           s.activities = g->activities_traffic();
           s.vpn_traffic = g->vpns_traffic();
           if (bus) s.gsb = bus->status();
+          if (const auto links = g->transport().gsb_link_counters()) s.gsb_links = *links;
           if (with_connections) s.connections = proxy->connections();
           return s;
         });
@@ -160,7 +172,7 @@ void ManagementServer::add_status_routes() {
             w.Int64(uptime.count());
             w.Key("transport");
             w.String(transport_.c_str());
-            if (s->gsb) write_gsb_status(w, *s->gsb, node_id_);
+            if (s->gsb) write_gsb_status(w, *s->gsb, s->gsb_links, node_id_);
             w.Key("probes");
             w.Uint64(s->probes);
             w.Key("gateways");
@@ -454,6 +466,31 @@ void ManagementServer::add_status_routes() {
                s->gsb->counters.frames_received);
       p.sample("golem_proxy_gsb_frames_total", {Label{"direction", "out"}},
                s->gsb->counters.frames_sent);
+      const auto& links = s->gsb_links;
+      p.family("golem_proxy_gsb_frames_dropped_total", "counter",
+               "Service Bus frames dropped: oversize = over --gsb-max-frame-bytes, stranger = "
+               "from a node not in the VPN, unroutable = to no known node");
+      p.sample("golem_proxy_gsb_frames_dropped_total", {Label{"reason", "oversize"}},
+               s->gsb->counters.frames_oversize);
+      p.sample("golem_proxy_gsb_frames_dropped_total", {Label{"reason", "stranger"}},
+               links.frames_from_strangers);
+      p.sample("golem_proxy_gsb_frames_dropped_total", {Label{"reason", "unroutable"}},
+               links.frames_unroutable);
+      p.family("golem_proxy_gsb_replies_dropped_total", "counter",
+               "Service Bus call replies dropped: the write queue was full");
+      p.sample("golem_proxy_gsb_replies_dropped_total", {}, s->gsb->counters.replies_dropped);
+      p.family("golem_proxy_gsb_vpn_control_total", "counter",
+               "VpnControl calls: result served, rejected (bad shape or network) or refused "
+               "(not from the VPN's requestor)");
+      p.sample("golem_proxy_gsb_vpn_control_total", {Label{"result", "served"}},
+               links.control_messages);
+      p.sample("golem_proxy_gsb_vpn_control_total", {Label{"result", "rejected"}},
+               links.control_rejected);
+      p.sample("golem_proxy_gsb_vpn_control_total", {Label{"result", "refused"}},
+               links.control_refused);
+      p.family("golem_proxy_gsb_node_table_refused_total", "counter",
+               "VPN addresses not stored: the node table was full (--gsb-max-nodes)");
+      p.sample("golem_proxy_gsb_node_table_refused_total", {}, links.node_table_refused);
     }
     // The data plane's counters and gauges, from the same list as everything else prints.
     const auto& tcp = s->counters.tcp;

@@ -10,6 +10,7 @@
 namespace proxyd {
 
 std::unique_ptr<libproxy::VpnLink> TapTransport::open(const std::string& vpn_id,
+                                                      const std::string& /*requestor_id*/,
                                                       std::string& link_name, std::error_code& ec) {
   // Device names are at most 15 bytes: "gp" and 12 hex digits of an FNV-1a hash of the id.
   std::uint64_t hash = 0xCBF29CE484222325ULL;
@@ -21,17 +22,37 @@ std::unique_ptr<libproxy::VpnLink> TapTransport::open(const std::string& vpn_id,
 }
 
 std::unique_ptr<libproxy::VpnLink> GsbTransport::open(const std::string& vpn_id,
+                                                      const std::string& requestor_id,
                                                       std::string& link_name, std::error_code& ec) {
-  std::erase_if(tables_, [](const auto& item) { return item.second.expired(); });
-  auto table = std::make_shared<libproxy::GsbNodeTable>();
-  auto link = libproxy::GsbLink::create(client_, {vpn_id, node_id_, "/public", table});
+  forget_closed_links();
+  auto table = std::make_shared<libproxy::GsbNodeTable>(max_nodes_);
+  libproxy::GsbLinkConfig config{vpn_id, node_id_, "/public", table, requestor_id, max_nodes_};
+  auto link = libproxy::GsbLink::create(client_, std::move(config));
   if (!link) {
     ec = link.error();
     return nullptr;
   }
-  tables_[vpn_id] = table;
+  links_[vpn_id] = {table, link.value().get()};
   link_name = "gsb:" + link.value()->raw_address();
   return std::move(link).value();
+}
+
+void GsbTransport::forget_closed_links() {
+  std::erase_if(links_, [](const auto& item) { return item.second.table.expired(); });
+}
+
+void GsbTransport::close(const std::string& vpn_id) {
+  const auto it = links_.find(vpn_id);
+  if (it == links_.end()) return;
+  if (const auto alive = it->second.table.lock()) closed_ += it->second.link->gsb_counters();
+  links_.erase(it);
+}
+
+std::optional<libproxy::GsbLinkCounters> GsbTransport::gsb_link_counters() const {
+  auto total = closed_;
+  for (const auto& [vpn_id, open] : links_)
+    if (const auto alive = open.table.lock()) total += open.link->gsb_counters();
+  return total;
 }
 
 std::optional<std::string> GsbTransport::check_remote_id(const std::string& remote_id) const {
@@ -44,9 +65,9 @@ std::optional<std::string> GsbTransport::check_remote_id(const std::string& remo
 
 void GsbTransport::add_peer(const std::string& vpn_id, asio::ip::address_v4 address,
                             const std::string& remote_id) {
-  const auto it = tables_.find(vpn_id);
-  if (it == tables_.end()) return;
-  if (auto table = it->second.lock()) {
+  const auto it = links_.find(vpn_id);
+  if (it == links_.end()) return;
+  if (auto table = it->second.table.lock()) {
     std::string lower = remote_id;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     table->set(address, std::move(lower), libproxy::GsbNodeTable::Source::told);

@@ -24,9 +24,11 @@ public:
   /// "tap" or "gsb".
   virtual const char* name() const = 0;
   /// Opens the link of a VPN the proxy joins; sets `link_name` to something a person can find
-  /// it by (a TAP device, a Service Bus address).
-  virtual std::unique_ptr<libproxy::VpnLink> open(const std::string& vpn_id, std::string& link_name,
-                                                  std::error_code& ec) = 0;
+  /// it by (a TAP device, a Service Bus address). `requestor_id` is the VPN's owner (empty:
+  /// none): over the GSB, the only node whose VpnControl the link obeys.
+  virtual std::unique_ptr<libproxy::VpnLink> open(const std::string& vpn_id,
+                                                  const std::string& requestor_id,
+                                                  std::string& link_name, std::error_code& ec) = 0;
   /// Why a gateway's remoteId cannot be used here, or nothing.
   virtual std::optional<std::string> check_remote_id(const std::string& remote_id) const {
     (void)remote_id;
@@ -38,6 +40,12 @@ public:
                         const std::string& remote_id) {
     (void)vpn_id, (void)address, (void)remote_id;
   }
+  /// The proxy is about to leave `vpn_id` (its link goes next).
+  virtual void close(const std::string& vpn_id) { (void)vpn_id; }
+  /// The GSB links' refusals and drops, summed over every link ever opened; nothing for TAP.
+  virtual std::optional<libproxy::GsbLinkCounters> gsb_link_counters() const {
+    return std::nullopt;
+  }
 };
 
 /// A TAP device per VPN, named "gp" and 12 hex digits of a hash of the VPN id.
@@ -46,7 +54,8 @@ public:
   /// `offload`: open each device with segmentation offload (libproxy::TapOptions).
   TapTransport(asio::io_context& io, bool offload) : io_(io), offload_(offload) {}
   const char* name() const override { return "tap"; }
-  std::unique_ptr<libproxy::VpnLink> open(const std::string& vpn_id, std::string& link_name,
+  std::unique_ptr<libproxy::VpnLink> open(const std::string& vpn_id,
+                                          const std::string& requestor_id, std::string& link_name,
                                           std::error_code& ec) override;
 
 private:
@@ -57,20 +66,33 @@ private:
 /// A GsbLink per VPN on one GsbClient; the proxy's node id is the caller of every push.
 class GsbTransport final : public VpnTransport {
 public:
-  GsbTransport(libproxy::GsbClient& client, std::string node_id)
-      : client_(client), node_id_(std::move(node_id)) {}
+  /// `max_nodes`: the size of each VPN's node table.
+  GsbTransport(libproxy::GsbClient& client, std::string node_id,
+               std::size_t max_nodes = libproxy::GsbNodeTable::default_max_entries)
+      : client_(client), node_id_(std::move(node_id)), max_nodes_(max_nodes) {}
   const char* name() const override { return "gsb"; }
   const std::string& node_id() const { return node_id_; }
-  std::unique_ptr<libproxy::VpnLink> open(const std::string& vpn_id, std::string& link_name,
+  std::unique_ptr<libproxy::VpnLink> open(const std::string& vpn_id,
+                                          const std::string& requestor_id, std::string& link_name,
                                           std::error_code& ec) override;
   std::optional<std::string> check_remote_id(const std::string& remote_id) const override;
   void add_peer(const std::string& vpn_id, asio::ip::address_v4 address,
                 const std::string& remote_id) override;
+  void close(const std::string& vpn_id) override;
+  std::optional<libproxy::GsbLinkCounters> gsb_link_counters() const override;
 
 private:
+  struct OpenLink {
+    std::weak_ptr<libproxy::GsbNodeTable> table;  // expires with the link
+    const libproxy::GsbLink* link;                // valid while `table` is alive
+  };
+  void forget_closed_links();
+
   libproxy::GsbClient& client_;
   std::string node_id_;
-  std::map<std::string, std::weak_ptr<libproxy::GsbNodeTable>> tables_;  // by VPN id
+  std::size_t max_nodes_;
+  std::map<std::string, OpenLink> links_;  // by VPN id
+  libproxy::GsbLinkCounters closed_;       // of the links gone, so that totals never fall
 };
 
 }  // namespace proxyd

@@ -257,3 +257,66 @@ TEST_CASE("concurrent API calls from many threads while traffic flows") {
   CHECK(echoed > 0);
   CHECK(parse(api.list()).MemberCount() == 1);  // only the gateway carrying traffic is left
 }
+
+// Tenant isolation: a VPN is its requestor's. Another requestor's Entry naming it is refused
+// and changes nothing; node ids compare in any case; a VPN from the command line is open to
+// every requestor unless requestor= names its owner.
+TEST_CASE("a VPN belongs to the requestor whose gateway joined it") {
+  require_root_and_tap();
+  const std::string owner = "0x" + std::string(40, 'a');
+  const std::string owner_upper = "0x" + std::string(40, 'A');
+  const std::string other = "0x" + std::string(40, 'b');
+  const std::string tap_open = "gpo" + std::to_string(getpid() % 100000);
+  const std::string tap_owned = "gpw" + std::to_string(getpid() % 100000);
+  ApiDaemon api({"--vpn", "open," + std::string("tap=") + tap_open + ",address=10.20.31.41/24",
+                 "--vpn", "owned,tap=" + tap_owned + ",address=10.20.32.41/24,requestor=" + owner});
+  // localAddr only for the VPN made through the API; the command-line ones know theirs.
+  const auto gateway_entry = [](const std::string& requestor, const std::string& vpn,
+                                const std::string& remote_addr) {
+    return R"({"requestorId":")" + requestor + R"(","activityId":"act","vpnId":")" + vpn +
+           R"(","remoteId":"0xprov","remoteAddr":")" + remote_addr + R"(")" +
+           (vpn == "api-vpn" ? R"(,"localAddr":"10.20.33.41/24"})" : "}");
+  };
+  const auto path = [] { return "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(free_port()); };
+
+  // The owner's gateway joins a new VPN; the owner may add more, in any case of its node id.
+  REQUIRE(api.post(path(), gateway_entry(owner, "api-vpn", "10.20.33.40:7000"))->status == 201);
+  REQUIRE(api.post(path(), gateway_entry(owner_upper, "api-vpn", "10.20.33.40:7001"))->status ==
+          201);
+  const std::string before = api.list();
+  const auto vpns = [&] {
+    return parse(api.http->Get("/status-api/v1/status")->body)["vpns"].GetUint64();
+  };
+  const auto vpns_before = vpns();
+
+  // Another requestor: not in that VPN, nor in a command-line VPN owned by someone else.
+  for (const auto& body : {gateway_entry(other, "api-vpn", "10.20.33.40:7000"),
+                           gateway_entry("not-a-node-id", "api-vpn", "10.20.33.99:22"),
+                           gateway_entry(other, "owned", "10.20.32.40:7000")}) {
+    INFO(body);
+    const auto refused = api.post(path(), body);
+    REQUIRE(refused);
+    CHECK(refused->status == 409);
+    CHECK(error_code(refused) == "vpn_owned_by_other_requestor");
+    CHECK(api.list() == before);
+    CHECK(vpns() == vpns_before);
+  }
+
+  // The owner of the command-line VPN may use it; a command-line VPN without requestor= takes
+  // any requestor's gateways.
+  const auto owned = api.post(path(), gateway_entry(owner, "owned", "10.20.32.40:7000"));
+  REQUIRE(owned);
+  CHECK(owned->status == 201);
+  for (const auto& requestor : {owner, other}) {
+    const auto open = api.post(path(), gateway_entry(requestor, "open", "10.20.31.40:7000"));
+    REQUIRE(open);
+    CHECK(open->status == 201);
+  }
+
+  // When its requestor's last gateway goes, the proxy leaves the VPN: it is nobody's any more.
+  const auto listed = parse(before);
+  for (const auto& gateway : listed.GetObject())
+    REQUIRE(api.http->Delete(("/gateway-api/v1/" + std::string(gateway.name.GetString())).c_str())
+                ->status == 204);
+  CHECK(api.post(path(), gateway_entry(other, "api-vpn", "10.20.33.40:7000"))->status == 201);
+}

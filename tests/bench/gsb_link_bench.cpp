@@ -32,6 +32,7 @@ const std::string vpn = "0123456789abcdef0123456789abcdef";
 const std::string sender_node = "0x" + std::string(39, '0') + "1";
 const std::string receiver_node = "0x" + std::string(39, '0') + "2";
 const auto receiver_ip = asio::ip::make_address_v4("10.9.0.3");
+const auto sender_ip = asio::ip::make_address_v4("10.9.0.2");
 
 // An IPv4 frame of `size` bytes from 10.9.0.2 to 10.9.0.3 (enough of a header for routing).
 std::vector<std::uint8_t> make_frame(std::size_t size) {
@@ -84,7 +85,11 @@ Result run(const std::string& url, bool batch, std::size_t frame_size, std::uint
   };
   open(sender_io, sender_bus, sender_link, sender_node);
   open(receiver_io, receiver_bus, receiver_link, receiver_node);
-  receiver_io.call([&] { receiver_link->start(counter); });
+  receiver_io.call([&] {
+    // The sender is a node of the VPN: a link drops frames from strangers.
+    receiver_link->nodes()->set(sender_ip, sender_node, libproxy::GsbNodeTable::Source::told);
+    receiver_link->start(counter);
+  });
   sender_io.call([&] {
     sender_link->nodes()->set(receiver_ip, receiver_node, libproxy::GsbNodeTable::Source::told);
   });

@@ -21,6 +21,7 @@
 
 #include <sys/wait.h>
 
+#include <future>
 #include <thread>
 
 using namespace testing;
@@ -137,6 +138,52 @@ TEST_CASE("golem-proxyd takes the Service Bus inside yagna's extension environme
     return daemon.bindings() == std::map<std::string, bool>{{raw, true}, {control, true}};
   }));
   CHECK(try_register(router.url(), raw) == 409);
+  {
+    // A stranger on the bus: its VpnControl is refused and its frames dropped, both counted in
+    // the Status API and /metrics.
+    const std::string stranger = "0x" + std::string(38, '0') + "ee";
+    IoThread io;
+    auto client = io.call([&] {
+      libproxy::GsbClientConfig config;
+      config.url = router.url();
+      auto created = libproxy::GsbClient::create(io.io(), config).value();
+      created->start();
+      return created;
+    });
+    REQUIRE(wait_until([&] { return io.call([&] { return client->connected(); }); }));
+    libproxy::gsb::VpnControl add;
+    add.network_id = vpn;
+    add.nodes = {{"10.7.0.3", stranger}};
+    std::promise<std::pair<std::error_code, std::string>> replied;
+    io.call([&] {
+      client->call(stranger, control, libproxy::gsb::encode_vpn_control(add),
+                   [&](std::error_code ec, std::string data) {
+                     replied.set_value({ec, data});
+                   });
+    });
+    auto reply = replied.get_future();
+    REQUIRE(reply.wait_for(10s) == std::future_status::ready);
+    const auto [ec, data] = reply.get();
+    CHECK_FALSE(ec);
+    CHECK(data.find("badRequest") != std::string::npos);
+    const std::string frame(60, '\x08');
+    REQUIRE(io.call([&] {
+      return client->push(stranger, raw,
+                          {reinterpret_cast<const std::uint8_t*>(frame.data()), frame.size()});
+    }));
+    REQUIRE(wait_until([&] {
+      return daemon.status()["gsb"]["counters"]["framesFromStrangers"].GetUint64() == 1;
+    }));
+    const auto counted = daemon.status();
+    CHECK(counted["gsb"]["counters"]["controlRefused"].GetUint64() == 1);
+    CHECK(counted["gsb"]["counters"]["controlMessages"].GetUint64() == 0);
+    const auto metrics = daemon.http->Get("/metrics")->body;
+    CHECK(metrics.find("golem_proxy_gsb_vpn_control_total{result=\"refused\"} 1\n") !=
+          std::string::npos);
+    CHECK(metrics.find("golem_proxy_gsb_frames_dropped_total{reason=\"stranger\"} 1\n") !=
+          std::string::npos);
+    io.call([&] { client.reset(); });
+  }
   const auto table = ctl(daemon, "status");
   CHECK(table.find("gsb.state") != std::string::npos);
   CHECK(table.find(raw + " (registered)") != std::string::npos);

@@ -8,6 +8,7 @@
 #include "../support/sb_router.hpp"
 #include "../support/service.hpp"
 #include "transport/gsb/protocol.hpp"
+#include "transport/gsb/typed.hpp"
 
 #include <libproxy/error.hpp>
 #include <libproxy/gsb_client.hpp>
@@ -32,10 +33,38 @@ namespace {
 
 const std::string node_p = "0x" + std::string(39, '0') + "1";  // the proxy's node
 const std::string node_s = "0x" + std::string(39, '0') + "2";  // the service node
+const std::string node_r = "0x" + std::string(39, '0') + "3";  // the VPN's requestor
+const std::string node_x = "0x" + std::string(39, '0') + "4";  // a stranger to the VPN
+const std::string node_t = "0x" + std::string(39, '0') + "5";  // a node the requestor adds
 
 std::span<const std::uint8_t> bytes(const std::string& text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
+
+// VpnControl::AddNodes{ip: node} for `vpn`, as a requestor sends it.
+std::string add_nodes(const std::string& vpn, const std::string& ip, const std::string& node) {
+  libproxy::gsb::VpnControl control;
+  control.network_id = vpn;
+  control.nodes = {{ip, node}};
+  return libproxy::gsb::encode_vpn_control(control);
+}
+
+// An Ethernet frame with the start of an IPv4 packet from `source`, padded to `size`.
+std::string ipv4_frame(const char* source, std::size_t size = 60) {
+  std::string frame(size, '\0');
+  frame[12] = 0x08;
+  frame[14] = 0x45;
+  const auto address = asio::ip::make_address_v4(source).to_bytes();
+  std::copy(address.begin(), address.end(), frame.begin() + 26);
+  return frame;
+}
+
+struct Frames final : libproxy::VpnLink::Receiver {
+  void on_frame(std::span<const std::uint8_t> frame, libproxy::FrameInfo) override {
+    frames.emplace_back(frame.begin(), frame.end());
+  }
+  std::vector<std::string> frames;
+};
 
 // One GSB client on its own io thread; everything it does runs there.
 class Peer {
@@ -93,11 +122,12 @@ public:
   }
   // Calls and waits for the outcome.
   std::pair<std::error_code, std::string> call(const std::string& address, std::string data,
-                                               std::chrono::milliseconds timeout = 5s) {
+                                               std::chrono::milliseconds timeout = 5s,
+                                               const std::string& caller = node_p) {
     std::promise<std::pair<std::error_code, std::string>> done;
     on_io([&](auto& c) {
       c.call(
-          node_p, address, std::move(data),
+          caller, address, std::move(data),
           [&done](std::error_code ec, std::string reply) {
             done.set_value({ec, reply});
           },
@@ -302,8 +332,11 @@ TEST_CASE("a public TCP connection crosses ya-sb-router to a kernel service node
     config.url = router.url();
     node_bus = libproxy::GsbClient::create(node_io.io(), config).value();
     node_bus->start();
+    // The proxy plays the service node's requestor here: the one node it takes frames from
+    // without being told its address.
     node_link =
-        libproxy::GsbLink::create(*node_bus, {vpn, node_s, "/udp/net/" + node_s, {}}).value();
+        libproxy::GsbLink::create(*node_bus, {vpn, node_s, "/udp/net/" + node_s, {}, node_p})
+            .value();
     std::error_code ec;
     tap = libproxy::TapLink::open(node_io.io(), "", ec);
     REQUIRE(tap);
@@ -345,11 +378,24 @@ TEST_CASE("a public TCP connection crosses ya-sb-router to a kernel service node
   REQUIRE(wait_until([&] { return proxy_io.call([&] { return all_registered(*proxy_bus); }); }));
   REQUIRE(wait_until([&] { return node_io.call([&] { return all_registered(*node_bus); }); }));
 
+  // A stranger claims the service's address: refused, and the connection below still reaches
+  // the real service.
+  {
+    Peer stranger(router.url());
+    REQUIRE(wait_until([&] { return stranger.connected(); }));
+    auto [ec, reply] = stranger.call("/udp/net/" + node_p + "/vpn/" + vpn + "/VpnControl",
+                                     add_nodes(vpn, "10.9.0.3", node_x), 5s, node_x);
+    CHECK_FALSE(ec);
+    CHECK(reply != libproxy::gsb::encode_unit_ok());
+  }
+  CHECK(proxy_io.call([&] { return proxy_link->gsb_counters().control_refused; }) == 1);
+  CHECK(proxy_io.call([&] { return *proxy_link->nodes()->find(service_ip); }) == node_s);
   {
     Client client(port);
     CHECK(echo_round_trip(client, 1 << 20, 7));
   }
-  // The service node learned who the proxy is from the frames' caller: it was never told.
+  CHECK(service.stats().accepted == 1);
+  // The service node learned where the proxy is from the frames' caller: it was never told.
   const auto learned = node_io.call([&] { return node_link->nodes()->entries(); });
   REQUIRE(learned.size() == 1);
   CHECK(learned[0].address == proxy_ip);
@@ -370,5 +416,90 @@ TEST_CASE("a public TCP connection crosses ya-sb-router to a kernel service node
     tap.reset();
     node_bus.reset();
     return 0;
+  });
+}
+
+// Tenant isolation through the real router: a node outside the VPN can neither rewrite its
+// node table nor put frames into it; the requestor can. A frame over the bus limit from a VPN
+// node costs that frame only: the connection, its registrations and later frames go on.
+TEST_CASE(
+    "a stranger on the bus cannot steer or feed a VPN link and an oversize frame is skipped") {
+  SbRouter router;
+  const std::string vpn = "fedcba9876543210fedcba9876543210";
+  const std::string base = "/udp/net/" + node_p + "/vpn/" + vpn;
+  const auto service_ip = asio::ip::make_address_v4("10.9.0.3");
+  IoThread io;
+  std::unique_ptr<libproxy::GsbClient> bus;
+  std::unique_ptr<libproxy::GsbLink> link;
+  Frames received;
+  io.call([&] {
+    libproxy::GsbClientConfig config;
+    config.url = router.url();
+    bus = libproxy::GsbClient::create(io.io(), config).value();
+    bus->start();
+    link = libproxy::GsbLink::create(*bus, {vpn, node_p, "/udp/net/" + node_p, {}, node_r}).value();
+    link->nodes()->set(service_ip, node_s, libproxy::GsbNodeTable::Source::told);
+    link->start(received);
+  });
+  const auto all_registered = [&] {
+    return io.call([&] {
+      const auto status = bus->status();
+      bool all = status.state == libproxy::GsbState::connected && status.bindings.size() == 2;
+      for (const auto& binding : status.bindings) all = all && binding.registered;
+      return all;
+    });
+  };
+  REQUIRE(wait_until(all_registered));
+  Peer requestor(router.url()), stranger(router.url()), service(router.url());
+  REQUIRE(wait_until(
+      [&] { return requestor.connected() && stranger.connected() && service.connected(); }));
+  const auto counters = [&] { return io.call([&] { return link->gsb_counters(); }); };
+
+  // VpnControl: the stranger's is refused (a typed error back) and counted; the requestor's
+  // is obeyed.
+  auto [refused_ec, refused] =
+      stranger.call(base + "/VpnControl", add_nodes(vpn, "10.9.0.3", node_x), 5s, node_x);
+  CHECK_FALSE(refused_ec);
+  CHECK(refused.find("badRequest") != std::string::npos);
+  CHECK(counters().control_refused == 1);
+  CHECK(io.call([&] { return *link->nodes()->find(service_ip); }) == node_s);
+  auto [added_ec, added] =
+      requestor.call(base + "/VpnControl", add_nodes(vpn, "10.9.0.4", node_t), 5s, node_r);
+  CHECK_FALSE(added_ec);
+  CHECK(added == libproxy::gsb::encode_unit_ok());
+  CHECK(counters().control_messages == 1);
+
+  // Raw frames: the stranger's are dropped and counted, never reach the stack, teach nothing.
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(stranger.on_io(
+        [&](auto& c) { return c.push(node_x, base + "/raw", bytes(ipv4_frame("10.9.0.9"))); }));
+  REQUIRE(wait_until([&] { return counters().frames_from_strangers == 3; }));
+
+  // The service node (told) sends a frame over the bus limit, then a normal one.
+  REQUIRE(service.on_io([&](auto& c) {
+    return c.push(node_s, base + "/raw", bytes(ipv4_frame("10.9.0.3", (1 << 20) + 1000)));
+  }));
+  REQUIRE(service.on_io(
+      [&](auto& c) { return c.push(node_s, base + "/raw", bytes(ipv4_frame("10.9.0.3"))); }));
+  REQUIRE(wait_until([&] { return io.call([&] { return received.frames.size(); }) == 1; }));
+  REQUIRE(wait_until(
+      [&] { return io.call([&] { return bus->status().counters.frames_oversize; }) == 1; }));
+  CHECK(io.call([&] { return received.frames; }) ==
+        std::vector<std::string>{ipv4_frame("10.9.0.3")});
+  const auto status = io.call([&] { return bus->status(); });
+  CHECK(status.counters.connects == 1);
+  CHECK(status.counters.disconnects == 0);
+  CHECK(all_registered());
+  CHECK(counters().frames_from_strangers == 3);
+  CHECK(io.call([&] { return link->nodes()->find(asio::ip::make_address_v4("10.9.0.9")); }) ==
+        nullptr);
+
+  // Still up: the node the requestor added reaches the stack too.
+  REQUIRE(requestor.on_io(
+      [&](auto& c) { return c.push(node_t, base + "/raw", bytes(ipv4_frame("10.9.0.4"))); }));
+  REQUIRE(wait_until([&] { return io.call([&] { return received.frames.size(); }) == 2; }));
+  io.call([&] {
+    link.reset();
+    bus.reset();
   });
 }

@@ -121,10 +121,12 @@ std::vector<std::string> told(IoThread& io, libproxy::GsbLink& link) {
   });
 }
 
+// `requestor`: the only node whose VpnControl the link obeys.
 std::unique_ptr<libproxy::GsbLink> make_link(IoThread& io, libproxy::GsbClient& client,
-                                             const std::string& net, const std::string& node_id) {
+                                             const std::string& net, const std::string& node_id,
+                                             const std::string& requestor = {}) {
   return io.call([&] {
-    auto created = libproxy::GsbLink::create(client, {net, node_id, "/public", {}});
+    auto created = libproxy::GsbLink::create(client, {net, node_id, "/public", {}, requestor});
     if (!created) throw std::system_error(created.error(), "GsbLink::create");
     return std::move(created).value();
   });
@@ -243,7 +245,7 @@ TEST_CASE("VpnControl from a real requestor reaches our link") {
 
   IoThread io;
   BusClient bus(io, b.gsb_url());
-  auto link = make_link(io, bus.get(), net, b.node_id());
+  auto link = make_link(io, bus.get(), net, b.node_id(), a.node_id());
   {
     const bool registered = wait_until([&] { return bus.all_registered(); });
     INFO(describe(bus.status()));

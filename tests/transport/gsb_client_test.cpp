@@ -2,9 +2,11 @@
 // unix socket, byte by byte where it matters. The real router is in tests/interop.
 #include "../support/io_thread.hpp"
 #include "transport/gsb/protocol.hpp"
+#include "transport/gsb/typed.hpp"
 
 #include <libproxy/error.hpp>
 #include <libproxy/gsb_client.hpp>
+#include <libproxy/gsb_link.hpp>
 
 #include <catch2/catch.hpp>
 
@@ -102,10 +104,11 @@ private:
 };
 
 struct TestClient {
-  explicit TestClient(const std::string& url) {
+  explicit TestClient(const std::string& url, std::size_t max_queued_bytes = 4 << 20) {
     io.call([&] {
       libproxy::GsbClientConfig config;
       config.url = url;
+      config.max_queued_bytes = max_queued_bytes;
       config.reconnect_min = 10ms;
       config.reconnect_max = 50ms;
       client = libproxy::GsbClient::create(io.io(), config).value();
@@ -152,14 +155,6 @@ TEST_CASE("the GSB client drops a bus that breaks the protocol and reconnects") 
     CHECK(bus.closed_by_client());
     REQUIRE(wait_until(
         [&] { return test.status().last_error.find("second Hello") != std::string::npos; }));
-  }
-  SECTION("a frame over the size limit") {
-    bus.accept();
-    bus.next();
-    bus.send(std::string("\x00\x10\x00\x01", 4));  // 1 MiB + 1
-    CHECK(bus.closed_by_client());
-    REQUIRE(wait_until(
-        [&] { return test.status().last_error.find("size limit") != std::string::npos; }));
   }
   SECTION("a reply to a registration nobody asked for") {
     bus.accept();
@@ -234,4 +229,208 @@ TEST_CASE("pending GSB calls fail when the bus connection is lost") {
   auto future = result.get_future();
   REQUIRE(future.wait_for(10s) == std::future_status::ready);
   CHECK(future.get() == libproxy::errc::gsb_disconnected);
+}
+
+// A remote node can make the daemon deliver a frame of any size: one over the limit must cost
+// that frame only, never the connection every VPN shares.
+TEST_CASE("a GSB frame over the size limit is skipped and the connection stays") {
+  FakeBus bus;
+  TestClient test(bus.url());
+  std::vector<std::string> got;
+  test.io.call([&] {
+    return test.client->bind("/x/raw", [&](const libproxy::GsbIncoming& in) {
+      got.emplace_back(in.data.begin(), in.data.end());
+      return libproxy::GsbReply{};
+    });
+  });
+  bus.accept();
+  CHECK(std::holds_alternative<gsb::Hello>(bus.next()));
+  CHECK(std::get<gsb::RegisterRequest>(bus.next()).service_id == "/x/raw");
+  bus.send(gsb::RegisterReply{0, {}});
+  bus.send(gsb::CallRequest{"0xremote", "/x/raw", "1", std::string((1 << 20) + 1, 'b'), true});
+  bus.send(gsb::CallRequest{"0xremote", "/x/raw", "2", "after", true});
+  REQUIRE(wait_until([&] { return !test.io.call([&] { return got; }).empty(); }));
+  CHECK(test.io.call([&] { return got; }) == std::vector<std::string>{"after"});
+  const auto status = test.status();
+  CHECK(status.counters.frames_oversize == 1);
+  CHECK(status.counters.connects == 1);
+  CHECK(status.counters.disconnects == 0);
+  CHECK(status.state == libproxy::GsbState::connected);
+  REQUIRE(status.bindings.size() == 1);
+  CHECK(status.bindings[0].registered);
+}
+
+// Callers that never read their replies must not grow the write queue without bound.
+TEST_CASE("GSB call replies past the write queue bound are dropped and counted") {
+  FakeBus bus;
+  TestClient test(bus.url(), 64 * 1024);
+  test.io.call([&] {
+    return test.client->bind("/x/big", [](const libproxy::GsbIncoming&) {
+      return libproxy::GsbReply{0, std::string(16 * 1024, 'r')};
+    });
+  });
+  bus.accept();
+  bus.next();  // Hello
+  bus.next();  // RegisterRequest
+  bus.send(gsb::RegisterReply{0, {}});
+  constexpr int calls = 400;  // 6.4 MB of replies: far more than the socket holds
+  std::string requests;
+  for (int i = 0; i < calls; ++i)
+    gsb::append_frame(requests,
+                      gsb::CallRequest{"0xremote", "/x/big", std::to_string(i), "?", false});
+  bus.send(requests);  // and read nothing for now
+  REQUIRE(wait_until([&] { return test.status().counters.replies_dropped > 0; }));
+  // Everything not dropped arrives once the bus reads; the connection never broke.
+  std::size_t replies = 0;
+  while (replies + test.status().counters.replies_dropped < calls)
+    if (std::holds_alternative<gsb::CallReply>(bus.next())) ++replies;
+  const auto status = test.status();
+  CHECK(replies > 0);
+  CHECK(replies + status.counters.replies_dropped == calls);
+  CHECK(status.counters.disconnects == 0);
+  CHECK(status.state == libproxy::GsbState::connected);
+}
+
+namespace {
+
+const std::string node_requestor = "0x" + std::string(40, 'a');
+const std::string node_service = "0x" + std::string(40, 'b');
+const std::string node_added = "0x" + std::string(40, 'c');
+const std::string node_stranger = "0x" + std::string(40, 'd');
+
+// An Ethernet frame holding the start of an IPv4 packet from `source`.
+std::string ipv4_frame(const char* source) {
+  std::string frame(34, '\0');
+  frame[12] = 0x08;
+  frame[14] = 0x45;
+  const auto bytes = asio::ip::make_address_v4(source).to_bytes();
+  std::copy(bytes.begin(), bytes.end(), frame.begin() + 26);
+  return frame;
+}
+
+struct Frames final : libproxy::VpnLink::Receiver {
+  void on_frame(std::span<const std::uint8_t> frame, libproxy::FrameInfo) override {
+    frames.emplace_back(frame.begin(), frame.end());
+  }
+  std::vector<std::string> frames;
+};
+
+}  // namespace
+
+// Tenant isolation on one VPN link: the requestor steers the node table, told and
+// VpnControl-added nodes send frames, and a stranger does neither.
+TEST_CASE("a GSB link obeys only its requestor and takes frames only from the VPN's nodes") {
+  FakeBus bus;
+  TestClient test(bus.url());
+  Frames received;
+  auto link = test.io.call([&] {
+    // The requestor's id in upper case: node ids compare in any case.
+    std::string requestor = node_requestor;
+    for (auto& c : requestor) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    requestor[1] = 'x';
+    auto created =
+        libproxy::GsbLink::create(*test.client, {"net1", node_requestor, "/public", {}, requestor});
+    REQUIRE(created);
+    created.value()->nodes()->set(asio::ip::make_address_v4("10.0.0.3"), node_service,
+                                  libproxy::GsbNodeTable::Source::told);
+    created.value()->start(received);
+    return std::move(created).value();
+  });
+  bus.accept();
+  CHECK(std::holds_alternative<gsb::Hello>(bus.next()));
+  bus.next();
+  bus.next();  // the two RegisterRequests
+  bus.send(gsb::RegisterReply{0, {}});
+  bus.send(gsb::RegisterReply{0, {}});
+
+  const std::string control = "/public/vpn/net1/VpnControl", raw = "/public/vpn/net1/raw";
+  const auto add = [](const std::string& ip, const std::string& node) {
+    gsb::VpnControl message;
+    message.network_id = "net1";
+    message.nodes = {{ip, node}};
+    return gsb::encode_vpn_control(message);
+  };
+  // A stranger tries to take the service's address: refused with a typed error.
+  bus.send(gsb::CallRequest{node_stranger, control, "1", add("10.0.0.3", node_stranger), false});
+  auto reply = std::get<gsb::CallReply>(bus.next());
+  CHECK(reply.request_id == "1");
+  CHECK(reply.code == 0);
+  CHECK(reply.data != gsb::encode_unit_ok());
+  CHECK(reply.data.find("badRequest") != std::string::npos);
+  // The requestor adds a node.
+  bus.send(gsb::CallRequest{node_requestor, control, "2", add("10.0.0.4", node_added), false});
+  reply = std::get<gsb::CallReply>(bus.next());
+  CHECK(reply.request_id == "2");
+  CHECK(reply.data == gsb::encode_unit_ok());
+
+  // Frames from a stranger, from a caller that is no node id, from the told node, the added
+  // node and the requestor; then a call to nowhere, whose reply says all were handled.
+  bus.send(gsb::CallRequest{node_stranger, raw, "3", ipv4_frame("10.0.0.9"), true});
+  bus.send(gsb::CallRequest{"local", raw, "4", ipv4_frame("10.0.0.8"), true});
+  bus.send(gsb::CallRequest{node_service, raw, "5", ipv4_frame("10.0.0.5"), true});
+  bus.send(gsb::CallRequest{node_added, raw, "6", ipv4_frame("10.0.0.4"), true});
+  bus.send(gsb::CallRequest{node_requestor, raw, "7", ipv4_frame("10.0.0.1"), true});
+  // A node of the VPN claims an address learned for another: its frame goes in, the address
+  // stays where it was.
+  bus.send(gsb::CallRequest{node_added, raw, "9", ipv4_frame("10.0.0.5"), true});
+  bus.send(gsb::CallRequest{node_requestor, "/nowhere", "8", "", false});
+  CHECK(std::get<gsb::CallReply>(bus.next()).request_id == "8");
+
+  test.io.call([&] {
+    CHECK(received.frames ==
+          std::vector<std::string>{ipv4_frame("10.0.0.5"), ipv4_frame("10.0.0.4"),
+                                   ipv4_frame("10.0.0.1"), ipv4_frame("10.0.0.5")});
+    const auto counters = link->gsb_counters();
+    CHECK(counters.control_refused == 1);
+    CHECK(counters.control_messages == 1);
+    CHECK(counters.control_rejected == 0);
+    CHECK(counters.frames_from_strangers == 2);
+    CHECK(link->counters().frames_received == 4);
+    const auto& table = *link->nodes();
+    CHECK(*table.find(asio::ip::make_address_v4("10.0.0.3")) == node_service);  // unmoved
+    CHECK(*table.find(asio::ip::make_address_v4("10.0.0.4")) == node_added);
+    CHECK(*table.find(asio::ip::make_address_v4("10.0.0.5")) == node_service);  // learned
+    CHECK(*table.find(asio::ip::make_address_v4("10.0.0.1")) == node_requestor);
+    CHECK(table.find(asio::ip::make_address_v4("10.0.0.9")) == nullptr);
+    CHECK(table.find(asio::ip::make_address_v4("10.0.0.8")) == nullptr);
+    CHECK(table.size() == 4);
+    link.reset();
+  });
+}
+
+// GsbLink::create binds two addresses; when the second fails, only what it bound may go.
+TEST_CASE("a failed GsbLink::create leaves another link's addresses bound") {
+  IoThread io;
+  io.call([&] {
+    libproxy::GsbClientConfig config;
+    config.url = "unix:/nonexistent/gsb.sock";  // never started: bindings are kept locally
+    auto client = libproxy::GsbClient::create(io.io(), config).value();
+    const auto bound = [&] {
+      std::vector<std::string> out;
+      for (const auto& binding : client->status().bindings) out.push_back(binding.address);
+      return out;
+    };
+    auto created = libproxy::GsbLink::create(*client, {"net1", node_requestor, "/public", {}});
+    REQUIRE(created);
+    auto first = std::move(created).value();
+    const std::vector<std::string> first_only{"/public/vpn/net1/VpnControl",
+                                              "/public/vpn/net1/raw"};
+    CHECK(bound() == first_only);
+
+    // The same VPN again: its raw address is taken, and the first link keeps both.
+    auto again = libproxy::GsbLink::create(*client, {"net1", node_requestor, "/public", {}});
+    CHECK(again.error() == libproxy::errc::gsb_address_bound);
+    CHECK(bound() == first_only);
+
+    // Someone else holds net2's control address: the raw one bound on the way is released,
+    // theirs is not.
+    REQUIRE_FALSE(client->bind("/public/vpn/net2/VpnControl",
+                               [](const libproxy::GsbIncoming&) { return libproxy::GsbReply{}; }));
+    auto second = libproxy::GsbLink::create(*client, {"net2", node_requestor, "/public", {}});
+    CHECK(second.error() == libproxy::errc::gsb_address_bound);
+    CHECK(bound() == std::vector<std::string>{"/public/vpn/net1/VpnControl", "/public/vpn/net1/raw",
+                                              "/public/vpn/net2/VpnControl"});
+    first.reset();
+    CHECK(bound() == std::vector<std::string>{"/public/vpn/net2/VpnControl"});
+  });
 }

@@ -124,3 +124,49 @@ TEST_CASE("told nodes win over nodes learned from traffic") {
   CHECK(table.find(ip("10.0.0.4")) == nullptr);
   CHECK(table.entries().size() == 1);
 }
+
+TEST_CASE("the node table is bounded as told entries evict learned ones and the rest is refused") {
+  GsbNodeTable table(3);
+  const std::string a = "0x" + std::string(40, 'a'), b = "0x" + std::string(40, 'b');
+  CHECK(table.set(ip("10.0.0.1"), a, GsbNodeTable::Source::told));
+  CHECK(table.set(ip("10.0.0.2"), a, GsbNodeTable::Source::learned));
+  CHECK(table.set(ip("10.0.0.3"), b, GsbNodeTable::Source::learned));
+  CHECK(table.size() == 3);
+  // Full: nothing new is learned, whoever sends it.
+  CHECK_FALSE(table.set(ip("10.0.0.4"), a, GsbNodeTable::Source::learned));
+  CHECK(table.find(ip("10.0.0.4")) == nullptr);
+  CHECK(table.refused() == 1);
+  // Traffic takes no address from another node; a told entry does, full or not.
+  CHECK_FALSE(table.set(ip("10.0.0.3"), a, GsbNodeTable::Source::learned));
+  CHECK(*table.find(ip("10.0.0.3")) == b);
+  CHECK(table.refused() == 1);  // not a refusal for room
+  // A told entry takes a learned one's place.
+  CHECK(table.set(ip("10.0.0.5"), b, GsbNodeTable::Source::told));
+  CHECK(table.size() == 3);
+  CHECK(*table.find(ip("10.0.0.5")) == b);
+  CHECK(table.set(ip("10.0.0.6"), b, GsbNodeTable::Source::told));
+  CHECK(table.size() == 3);
+  // Only told entries left: a new one is refused too.
+  CHECK_FALSE(table.set(ip("10.0.0.7"), b, GsbNodeTable::Source::told));
+  CHECK(table.refused() == 2);
+  CHECK(table.size() == 3);
+  CHECK(table.find(ip("10.0.0.1")) != nullptr);
+}
+
+TEST_CASE("the node table knows which nodes it was told about") {
+  GsbNodeTable table;
+  const std::string a = "0x" + std::string(40, 'a'), b = "0x" + std::string(40, 'b');
+  table.set(ip("10.0.0.2"), b, GsbNodeTable::Source::learned);
+  CHECK_FALSE(table.is_told_node(b));  // learning makes no node a member
+  table.set(ip("10.0.0.3"), a, GsbNodeTable::Source::told);
+  table.set(ip("10.0.0.4"), a, GsbNodeTable::Source::told);
+  CHECK(table.is_told_node(a));
+  table.set(ip("10.0.0.3"), b, GsbNodeTable::Source::told);  // the address moves to b
+  CHECK(table.is_told_node(a));
+  CHECK(table.is_told_node(b));
+  table.set(ip("10.0.0.4"), b, GsbNodeTable::Source::told);  // a's last told address goes
+  CHECK_FALSE(table.is_told_node(a));
+  table.remove_node(b);
+  CHECK_FALSE(table.is_told_node(b));
+  CHECK(table.size() == 0);
+}

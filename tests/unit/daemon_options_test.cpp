@@ -114,3 +114,29 @@ TEST_CASE("golem-proxyd rejects bad options with a message") {
     CHECK_THROWS_AS(parse_options(args), std::invalid_argument);
   }
 }
+
+TEST_CASE("golem-proxyd parses a VPN's requestor and the Service Bus bounds") {
+  const std::string node = "0x00000000000000000000000000000000000000Ab";
+  const auto options =
+      parse_options({"--vpn", "n,address=10.0.0.2/24,requestor=" + node, "--gsb-max-nodes", "64",
+                     "--gsb-max-frame-bytes", "65536", "--gsb-max-queued-bytes", "131072"});
+  REQUIRE(options.vpns.size() == 1);
+  CHECK(options.vpns[0].requestor == node);
+  CHECK(options.gsb_max_nodes == 64);
+  CHECK(options.gsb_max_frame_bytes == 65536);
+  CHECK(options.gsb_max_queued_bytes == 131072);
+  const auto defaults = parse_options({"--vpn", "n,address=10.0.0.2/24"});
+  CHECK(defaults.vpns[0].requestor.empty());  // the operator's VPN: open to any requestor
+  CHECK(defaults.gsb_max_nodes == 4096);
+  CHECK(defaults.gsb_max_frame_bytes == std::size_t{1} << 20);
+  CHECK(defaults.gsb_max_queued_bytes == std::size_t{4} << 20);
+  for (const std::vector<std::string_view>& bad : {
+           std::vector<std::string_view>{"--vpn", "n,address=10.0.0.2/24,requestor=0xreq"},
+           {"--gsb-max-nodes", "0"},
+           {"--gsb-max-frame-bytes", "100"},
+           {"--gsb-max-queued-bytes", "many"},
+       }) {
+    INFO(bad.back());
+    CHECK_THROWS_AS(parse_options(bad), std::invalid_argument);
+  }
+}

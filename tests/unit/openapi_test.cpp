@@ -46,7 +46,7 @@ TEST_CASE("every documented route is served and every served route is documented
   io.call([&] { proxy.emplace(io.io()); });
   struct NoLinks final : proxyd::VpnTransport {
     const char* name() const override { return "none"; }
-    std::unique_ptr<libproxy::VpnLink> open(const std::string&, std::string&,
+    std::unique_ptr<libproxy::VpnLink> open(const std::string&, const std::string&, std::string&,
                                             std::error_code& ec) override {
       ec = std::make_error_code(std::errc::operation_not_supported);
       return nullptr;

@@ -35,8 +35,12 @@ struct GsbClientConfig {
   /// Reconnect delays: doubled after each failed attempt, from min up to max.
   std::chrono::milliseconds reconnect_min = std::chrono::milliseconds(100);
   std::chrono::milliseconds reconnect_max = std::chrono::seconds(5);
-  /// Queued outgoing bytes beyond this drop pushes (counted); the bus is not a buffer.
+  /// Queued outgoing bytes beyond this drop pushes and call replies (counted); the bus is not
+  /// a buffer. Our own requests (Hello, Pong, Register, calls) are few and always queued.
   std::size_t max_queued_bytes = 4 << 20;
+  /// Incoming frames longer than this are skipped and counted (frames_oversize), never fatal:
+  /// any node of any VPN can send one through the daemon.
+  std::size_t max_frame_bytes = 1 << 20;
   /// Debug and benchmark switch: write each frame on its own instead of batching a turn's worth.
   bool batch_writes = true;
 };
@@ -64,6 +68,8 @@ struct GsbCounters {
   std::uint64_t pushes_dropped = 0;  ///< not connected, or the write queue was full
   std::uint64_t calls_timed_out = 0;
   std::uint64_t calls_unroutable = 0;  ///< calls to addresses this client does not serve
+  std::uint64_t frames_oversize = 0;   ///< incoming frames over max_frame_bytes, skipped
+  std::uint64_t replies_dropped = 0;   ///< call replies not sent: the write queue was full
 };
 
 struct GsbBindingStatus {

@@ -93,6 +93,7 @@ struct GsbClient::Impl : std::enable_shared_from_this<Impl> {
         socket(io),
         resolver(io),
         retry_timer(io),
+        reader(config.max_frame_bytes),
         read_buffer(read_chunk) {}
 
   asio::io_context& io;
@@ -178,7 +179,7 @@ struct GsbClient::Impl : std::enable_shared_from_this<Impl> {
     ++counters.connects;
     backoff = std::chrono::milliseconds(0);
     last_error.clear();
-    reader = gsb::FrameReader{};
+    reader = gsb::FrameReader{config.max_frame_bytes};
     peer_hello = false;
     send(gsb::Hello{config.name, config.version, random_instance_id()});
     for (auto& [address, binding] : bindings) send_register(address);
@@ -257,7 +258,9 @@ struct GsbClient::Impl : std::enable_shared_from_this<Impl> {
     reader.append({read_buffer.data(), n});
     for (;;) {
       std::error_code ec;
+      const auto skipped = reader.frames_skipped();
       auto packet = reader.next(ec);
+      counters.frames_oversize += reader.frames_skipped() - skipped;
       if (ec) return fail(ec, "bad frame from the bus");
       if (!packet) break;
       ++counters.frames_received;
@@ -333,9 +336,13 @@ struct GsbClient::Impl : std::enable_shared_from_this<Impl> {
         !request.no_reply};
     const auto gen = generation;
     GsbReply reply = binding->handler(incoming);
-    if (!request.no_reply && gen == generation && state == GsbState::connected)
-      send(gsb::CallReply{request.request_id, reply.code, gsb::CallReply::full,
-                          std::move(reply.data)});
+    if (request.no_reply || gen != generation || state != GsbState::connected) return;
+    if (queue_full()) {  // callers that do not read their replies cannot grow our queue
+      ++counters.replies_dropped;
+      return;
+    }
+    send(gsb::CallReply{request.request_id, reply.code, gsb::CallReply::full,
+                        std::move(reply.data)});
   }
 
   void complete(gsb::CallReply& reply) {
@@ -431,9 +438,10 @@ struct GsbClient::Impl : std::enable_shared_from_this<Impl> {
                       });
   }
 
+  bool queue_full() const { return queued.size() + in_flight.size() > config.max_queued_bytes; }
+
   bool push(std::string_view caller, std::string_view address, std::span<const std::uint8_t> data) {
-    if (state != GsbState::connected ||
-        queued.size() + in_flight.size() > config.max_queued_bytes) {
+    if (state != GsbState::connected || queue_full()) {
       ++counters.pushes_dropped;
       return false;
     }

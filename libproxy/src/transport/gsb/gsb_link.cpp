@@ -5,21 +5,68 @@
 #include <libproxy/gsb_link.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <set>
 
 namespace libproxy {
 
-void GsbNodeTable::set(asio::ip::address_v4 address, std::string node_id, Source source) {
-  auto [it, inserted] = entries_.try_emplace(address, Entry{address, node_id, source});
-  if (inserted) return;
-  if (source == Source::learned && it->second.source == Source::told) return;
+namespace {
+
+// `caller` as a lowercase node id, in `buffer`; empty when it is not a node id. Node ids are
+// hex, and yagna prints them in lowercase, as the table keeps them.
+std::string_view lowercase_node_id(std::string_view caller, std::array<char, 42>& buffer) {
+  if (!gsb::is_node_id(caller)) return {};
+  std::transform(caller.begin(), caller.end(), buffer.begin(), [](char c) {
+    return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  return {buffer.data(), buffer.size()};
+}
+
+}  // namespace
+
+void GsbNodeTable::count_told(const Entry& entry, int delta) {
+  if (entry.source != Source::told) return;
+  if (delta > 0) {
+    ++told_[entry.node_id];
+    return;
+  }
+  const auto it = told_.find(entry.node_id);
+  if (it != told_.end() && --it->second == 0) told_.erase(it);
+}
+
+bool GsbNodeTable::set(asio::ip::address_v4 address, std::string node_id, Source source) {
+  auto it = entries_.find(address);
+  if (it == entries_.end()) {
+    if (entries_.size() >= max_entries_) {
+      // Full: what the proxy is told matters more than what it learned.
+      const auto learned = std::find_if(entries_.begin(), entries_.end(), [](const auto& item) {
+        return item.second.source == Source::learned;
+      });
+      if (source == Source::learned || learned == entries_.end()) {
+        ++refused_;
+        return false;
+      }
+      entries_.erase(learned);
+    }
+    it = entries_.emplace(address, Entry{address, std::move(node_id), source}).first;
+    count_told(it->second, +1);
+    return true;
+  }
+  // Traffic never takes an address from another node: only being told does.
+  if (source == Source::learned &&
+      (it->second.source == Source::told || it->second.node_id != node_id))
+    return false;
+  count_told(it->second, -1);
   it->second.node_id = std::move(node_id);
   it->second.source = source;
+  count_told(it->second, +1);
+  return true;
 }
 
 void GsbNodeTable::remove_node(std::string_view node_id) {
   std::erase_if(entries_, [&](const auto& item) { return item.second.node_id == node_id; });
+  if (const auto it = told_.find(node_id); it != told_.end()) told_.erase(it);
 }
 
 const std::string* GsbNodeTable::find(asio::ip::address_v4 address) const {
@@ -42,28 +89,37 @@ std::vector<GsbNodeTable::Entry> GsbNodeTable::entries() const {
 Result<std::unique_ptr<GsbLink>> GsbLink::create(GsbClient& client, GsbLinkConfig config) {
   std::unique_ptr<GsbLink> link(new GsbLink(client, std::move(config)));
   GsbLink* self = link.get();
+  // The destructor unbinds only what was bound here: after a failure the addresses may be
+  // another link's.
   if (auto ec = client.bind(self->raw_address_,
                             [self](const GsbIncoming& incoming) { return self->on_raw(incoming); }))
     return ec;
+  self->raw_bound_ = true;
   if (auto ec = client.bind(self->control_address_, [self](const GsbIncoming& incoming) {
         return self->on_control(incoming);
-      })) {
-    client.unbind(self->raw_address_);
+      }))
     return ec;
-  }
+  self->control_bound_ = true;
   return link;
 }
 
 GsbLink::GsbLink(GsbClient& client, GsbLinkConfig config)
     : client_(client),
       config_(std::move(config)),
-      nodes_(config_.nodes ? config_.nodes : std::make_shared<GsbNodeTable>()),
+      nodes_(config_.nodes ? config_.nodes : std::make_shared<GsbNodeTable>(config_.max_nodes)),
       raw_address_(config_.bind_prefix + "/vpn/" + config_.vpn_id + "/raw"),
-      control_address_(config_.bind_prefix + "/vpn/" + config_.vpn_id + "/VpnControl") {}
+      control_address_(config_.bind_prefix + "/vpn/" + config_.vpn_id + "/VpnControl") {
+  std::array<char, 42> buffer;
+  requestor_ = std::string(lowercase_node_id(config_.requestor_id, buffer));
+}
 
 GsbLink::~GsbLink() {
-  client_.unbind(raw_address_);
-  client_.unbind(control_address_);
+  if (raw_bound_) client_.unbind(raw_address_);
+  if (control_bound_) client_.unbind(control_address_);
+}
+
+bool GsbLink::is_requestor(std::string_view lowercase_caller) const {
+  return !requestor_.empty() && lowercase_caller == requestor_;
 }
 
 void GsbLink::start(Receiver& receiver) { receiver_ = &receiver; }
@@ -83,17 +139,31 @@ GsbReply GsbLink::on_raw(const GsbIncoming& incoming) {
     ++counters_.frames_dropped;
     return {};
   }
+  std::array<char, 42> buffer;
+  const auto caller = lowercase_node_id(incoming.caller, buffer);
+  if (caller.empty() || (!is_requestor(caller) && !nodes_->is_told_node(caller))) {
+    ++gsb_counters_.frames_from_strangers;  // not a node of this VPN: never reaches lwIP
+    ++counters_.frames_dropped;
+    return {};
+  }
   ++counters_.frames_received;
   counters_.bytes_received += incoming.data.size();
   if (const auto source = gsb::frame_source(incoming.data);
-      source && !source->is_unspecified() && *source != asio::ip::address_v4::broadcast() &&
-      gsb::is_node_id(incoming.caller))
-    nodes_->set(*source, std::string(incoming.caller), GsbNodeTable::Source::learned);
+      source && !source->is_unspecified() && *source != asio::ip::address_v4::broadcast()) {
+    if (nodes_->find(*source) == nullptr)  // a new address of a node of the VPN
+      nodes_->set(*source, std::string(caller), GsbNodeTable::Source::learned);
+  }
   receiver_->on_frame(incoming.data, {});
   return {};
 }
 
 GsbReply GsbLink::on_control(const GsbIncoming& incoming) {
+  std::array<char, 42> buffer;
+  if (!is_requestor(lowercase_node_id(incoming.caller, buffer))) {
+    ++gsb_counters_.control_refused;
+    return {0, gsb::encode_error("VpnControl for network " + config_.vpn_id +
+                                 " is accepted only from its requestor")};
+  }
   std::error_code ec;
   const std::string_view payload(reinterpret_cast<const char*>(incoming.data.data()),
                                  incoming.data.size());

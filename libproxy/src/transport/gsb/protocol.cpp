@@ -5,6 +5,8 @@
 #include <protozero/pbf_reader.hpp>
 #include <protozero/pbf_writer.hpp>
 
+#include <algorithm>
+
 namespace libproxy::gsb {
 namespace {
 
@@ -85,7 +87,27 @@ T decode_message(protozero::data_view bytes, Fill&& fill) {
   return message;
 }
 
-std::string text(protozero::pbf_reader& r) { return r.get_string(); }
+// protozero only asserts a field's wire type (an abort in debug builds, a misread in release):
+// a field of the wrong type is a decode error here, whoever sent it.
+void expect(const protozero::pbf_reader& r, protozero::pbf_wire_type type) {
+  if (r.wire_type() != type) throw protozero::unknown_pbf_wire_type_exception{};
+}
+std::string text(protozero::pbf_reader& r) {
+  expect(r, protozero::pbf_wire_type::length_delimited);
+  return r.get_string();
+}
+std::string bytes_of(protozero::pbf_reader& r) {
+  expect(r, protozero::pbf_wire_type::length_delimited);
+  return r.get_bytes();
+}
+std::int32_t number(protozero::pbf_reader& r) {
+  expect(r, protozero::pbf_wire_type::varint);
+  return r.get_enum();
+}
+bool flag(protozero::pbf_reader& r) {
+  expect(r, protozero::pbf_wire_type::varint);
+  return r.get_bool();
+}
 
 }  // namespace
 
@@ -132,11 +154,13 @@ std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec)
     std::optional<Packet> packet;
     protozero::pbf_reader r(bytes.data(), bytes.size());
     while (r.next()) {
+      const auto field = r.tag();
+      const bool known = field <= call_reply || field == ping || field == pong;
       if (r.wire_type() != protozero::pbf_wire_type::length_delimited) {
+        if (known) throw protozero::unknown_pbf_wire_type_exception{};  // a mistyped message
         r.skip();
         continue;
       }
-      const auto field = r.tag();
       const auto view = r.get_view();
       switch (field) {  // the last oneof member wins, as in protobuf
         case hello:
@@ -149,7 +173,7 @@ std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec)
                 m.version = text(f);
                 return true;
               case 3:
-                m.instance_id = f.get_bytes();
+                m.instance_id = bytes_of(f);
                 return true;
               default:
                 return false;
@@ -177,7 +201,7 @@ std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec)
               decode_message<RegisterReply>(view, [](RegisterReply& m, protozero::pbf_reader& f) {
                 switch (f.tag()) {
                   case 1:
-                    m.code = f.get_enum();
+                    m.code = number(f);
                     return true;
                   case 2:
                     m.message = text(f);
@@ -191,7 +215,7 @@ std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec)
           packet = decode_message<UnregisterReply>(
               view, [](UnregisterReply& m, protozero::pbf_reader& f) {
                 if (f.tag() != 1) return false;
-                m.code = f.get_enum();
+                m.code = number(f);
                 return true;
               });
           break;
@@ -208,10 +232,10 @@ std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec)
                 m.request_id = text(f);
                 return true;
               case 4:
-                m.data = f.get_bytes();
+                m.data = bytes_of(f);
                 return true;
               case 5:
-                m.no_reply = f.get_bool();
+                m.no_reply = flag(f);
                 return true;
               default:
                 return false;
@@ -225,13 +249,13 @@ std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec)
                 m.request_id = text(f);
                 return true;
               case 2:
-                m.code = f.get_enum();
+                m.code = number(f);
                 return true;
               case 3:
-                m.reply_type = f.get_enum();
+                m.reply_type = number(f);
                 return true;
               case 4:
-                m.data = f.get_bytes();
+                m.data = bytes_of(f);
                 return true;
               default:
                 return false;
@@ -257,18 +281,41 @@ std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec)
   }
 }
 
+void FrameReader::append(std::span<const std::uint8_t> bytes) {
+  if (skip_remaining_ > 0) {
+    const auto dropped =
+        static_cast<std::size_t>(std::min<std::uint64_t>(skip_remaining_, bytes.size()));
+    skip_remaining_ -= dropped;
+    bytes = bytes.subspan(dropped);
+  }
+  buffer_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
 std::optional<Packet> FrameReader::next(std::error_code& ec) {
   ec.clear();
-  const std::size_t available = buffer_.size() - offset_;
-  if (available < 4) return std::nullopt;
+  for (;;) {
+    const std::size_t available = buffer_.size() - offset_;
+    if (available < 4) return std::nullopt;
+    const auto* p = reinterpret_cast<const std::uint8_t*>(buffer_.data() + offset_);
+    const std::size_t size = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
+                             (std::size_t{p[2]} << 8) | std::size_t{p[3]};
+    if (size <= max_frame_) {
+      if (available < 4 + size) return std::nullopt;
+      break;
+    }
+    // Too long: drop what is here of it, and the rest as append() receives it.
+    const std::size_t here = std::min(available - 4, size);
+    skip_remaining_ = size - here;
+    ++frames_skipped_;
+    offset_ += 4 + here;
+    if (offset_ == buffer_.size()) {
+      buffer_.clear();
+      offset_ = 0;
+    }
+  }
   const auto* p = reinterpret_cast<const std::uint8_t*>(buffer_.data() + offset_);
   const std::size_t size = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
                            (std::size_t{p[2]} << 8) | std::size_t{p[3]};
-  if (size > max_frame_size) {
-    ec = errc::gsb_frame_too_large;
-    return std::nullopt;
-  }
-  if (available < 4 + size) return std::nullopt;
   auto packet = decode_packet({buffer_.data() + offset_ + 4, size}, ec);
   offset_ += 4 + size;
   // Drop consumed bytes now and then, not after every frame.

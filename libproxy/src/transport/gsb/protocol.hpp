@@ -56,7 +56,8 @@ struct Unsupported {
 using Packet = std::variant<Hello, RegisterRequest, RegisterReply, UnregisterRequest,
                             UnregisterReply, CallRequest, CallReply, Ping, Pong, Unsupported>;
 
-/// No frame may be longer than this (a VPN push is about 1.4 KB); a longer one ends the link.
+/// The default frame size limit (a VPN push is about 1.4 KB). A longer frame is skipped, not
+/// fatal: its sender may be any node of any VPN, and the connection carries every VPN.
 constexpr std::size_t max_frame_size = 1 << 20;
 
 /// Appends one frame holding `packet` to `out`.
@@ -71,22 +72,28 @@ void append_call_request(std::string& out, std::string_view caller, std::string_
 /// Decodes one Packet (the bytes of a frame after its length).
 std::optional<Packet> decode_packet(std::string_view bytes, std::error_code& ec);
 
-/// Splits a byte stream into packets.
+/// Splits a byte stream into packets. A frame longer than the limit is skipped: its bytes are
+/// read and discarded as they arrive (never buffered), so the stream stays in sync.
 class FrameReader {
 public:
-  /// Appends received bytes.
-  void append(std::span<const std::uint8_t> bytes) {
-    buffer_.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-  }
-  /// The next complete packet, if any. On a malformed or oversized frame `ec` is set and the
-  /// stream cannot go on.
+  explicit FrameReader(std::size_t max_frame = max_frame_size) : max_frame_(max_frame) {}
+  /// Appends received bytes (the rest of a frame being skipped is discarded).
+  void append(std::span<const std::uint8_t> bytes);
+  /// The next complete packet, if any. On a malformed packet `ec` is set and the stream cannot
+  /// go on (the framing itself may be lost).
   std::optional<Packet> next(std::error_code& ec);
   /// Bytes received but not yet consumed.
   std::size_t buffered() const { return buffer_.size() - offset_; }
+  /// Frames over the limit skipped so far, and the bytes of them still to come.
+  std::uint64_t frames_skipped() const { return frames_skipped_; }
+  std::uint64_t skip_remaining() const { return skip_remaining_; }
 
 private:
   std::string buffer_;
   std::size_t offset_ = 0;
+  std::size_t max_frame_;
+  std::uint64_t skip_remaining_ = 0;  // bytes of an oversized frame not received yet
+  std::uint64_t frames_skipped_ = 0;
 };
 
 }  // namespace libproxy::gsb
