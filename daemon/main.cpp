@@ -172,6 +172,7 @@ int run(const proxyd::Options& options) {
     api_options.token = options.api_token;
     api_options.default_public_address = options.public_address;
     api_options.rate_window = options.rate_window;
+    api_options.limits = options.api_limits;
     api = std::make_unique<proxyd::ManagementServer>(io, proxy, gateways, probes, api_options);
     api->set_transport(transport->name(), bus.get(),
                        bus ? static_cast<proxyd::GsbTransport&>(*transport).node_id() : "");
