@@ -308,7 +308,7 @@ bool ManagementFront::read_from(Connection& c) {
       continue;
     }
     c.received.resize(c.scanner->wanted());  // one request per connection: the rest is not read
-    if (!enqueue({c.fd, std::move(c.received), c.continue_sent})) {
+    if (!enqueue({c.fd, std::move(c.received)})) {
       ++counters_.rejected_queue_full;
       reject(c, 503, "busy", "the API has too many requests waiting; try again");
       continue;
@@ -381,7 +381,7 @@ void ManagementFront::run_worker() {
     }
     ++counters_.requests_handled;
     try {
-      handler_(job.fd, job.request, job.continue_sent);
+      handler_(job.fd, job.request);
     } catch (...) {  // a handler's failure ends its request, never the worker
     }
     ::close(job.fd);

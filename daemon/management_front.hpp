@@ -99,10 +99,9 @@ struct ApiFrontCounters {
 
 class ManagementFront {
 public:
-  /// Runs on a worker with a complete request (head and body); the connection's socket is
-  /// non-blocking and closed after the call. `continue_sent`: the front already answered
-  /// "Expect: 100-continue".
-  using Handler = std::function<void(int fd, const std::string& request, bool continue_sent)>;
+  /// Runs on a worker with a complete request (head and body; "Expect: 100-continue" is
+  /// answered already); the connection's socket is non-blocking and closed after the call.
+  using Handler = std::function<void(int fd, const std::string& request)>;
 
   explicit ManagementFront(ApiLimits limits) : limits_(limits) {}
   ~ManagementFront();
@@ -128,7 +127,6 @@ private:
   struct Job {
     int fd;
     std::string request;
-    bool continue_sent;
   };
   void run_front();
   void run_worker();

@@ -115,9 +115,8 @@ namespace {
 // One complete request read from memory; the response written to the connection's socket.
 class RequestStream : public httplib::Stream {
 public:
-  RequestStream(int fd, const std::string& request, bool continue_sent,
-                std::chrono::milliseconds write_timeout)
-      : fd_(fd), request_(request), drop_continue_(continue_sent), write_timeout_(write_timeout) {}
+  RequestStream(int fd, const std::string& request, std::chrono::milliseconds write_timeout)
+      : fd_(fd), request_(request), write_timeout_(write_timeout) {}
   bool is_readable() const override { return position_ < request_.size(); }
   bool is_writable() const override { return true; }
   ssize_t read(char* ptr, size_t size) override {
@@ -127,12 +126,12 @@ public:
     return static_cast<ssize_t>(n);
   }
   ssize_t write(const char* ptr, size_t size) override {
-    // httplib answers "Expect: 100-continue" itself; the front did already.
+    // httplib answers "Expect: 100-continue" first; the front did already, or the body was
+    // there before it had to.
     static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-    if (drop_continue_ && std::string_view(ptr, size) == go_on) {
-      drop_continue_ = false;
-      return static_cast<ssize_t>(size);
-    }
+    const bool first = !written_;
+    written_ = true;
+    if (first && std::string_view(ptr, size) == go_on) return static_cast<ssize_t>(size);
     return ManagementFront::write_all(fd_, {ptr, size}, write_timeout_) ? static_cast<ssize_t>(size)
                                                                         : -1;
   }
@@ -166,7 +165,7 @@ private:
   int fd_;
   const std::string& request_;
   std::size_t position_ = 0;
-  bool drop_continue_;
+  bool written_ = false;
   std::chrono::milliseconds write_timeout_;
 };
 
@@ -200,8 +199,8 @@ bool ManagementServer::start(std::string& error) {
   add_routes();
   if (!front_.bind(options_.host, options_.port, error)) return false;
   port_ = front_.port();
-  front_.start([this](int fd, const std::string& request, bool continue_sent) {
-    RequestStream stream(fd, request, continue_sent, options_.limits.request_timeout);
+  front_.start([this](int fd, const std::string& request) {
+    RequestStream stream(fd, request, options_.limits.request_timeout);
     bool closed = false;
     server_->process_request(stream, true, closed, nullptr);
   });
