@@ -306,7 +306,7 @@ TEST_CASE("current rates rise while bytes flow and fall back to 0 after") {
 // Issue 12: ids that were not text broke /metrics and the status JSON for every tenant; an
 // address with an embedded NUL was cut and accepted. Each is refused at input, nothing changes,
 // and every page stays well-formed.
-TEST_CASE("Gateway API refuses NUL, zones and ids that are not UTF-8 text") {
+TEST_CASE("Gateway API refuses NUL and zones and ids that are not UTF-8 text") {
   ApiDaemon api;
   const auto path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(free_port());
   const auto with = [](const std::string& field, const std::string& value) {
