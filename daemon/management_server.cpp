@@ -132,6 +132,10 @@ public:
     const bool first = !written_;
     written_ = true;
     if (first && std::string_view(ptr, size) == go_on) return static_cast<ssize_t>(size);
+    if (fd_ < 0) {
+      in_memory.append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
     return ManagementFront::write_all(fd_, {ptr, size}, write_timeout_) ? static_cast<ssize_t>(size)
                                                                         : -1;
   }
@@ -142,6 +146,8 @@ public:
     address(&getsockname, ip, port);
   }
   socket_t socket() const override { return fd_; }
+
+  std::string in_memory;  ///< the response, without a socket (fd -1)
 
 private:
   void address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
@@ -205,6 +211,14 @@ bool ManagementServer::start(std::string& error) {
     server_->process_request(stream, true, closed, nullptr);
   });
   return true;
+}
+
+std::string ManagementServer::serve_in_memory(const std::string& request) {
+  if (routes_.empty()) add_routes();
+  RequestStream stream(-1, request, options_.limits.request_timeout);
+  bool closed = false;
+  server_->process_request(stream, true, closed, nullptr);
+  return std::move(stream.in_memory);
 }
 
 void ManagementServer::stop() {

@@ -62,6 +62,9 @@ public:
   }
   /// Binds and starts serving; false with `error` set if it cannot.
   bool start(std::string& error);
+  /// Runs one complete request (as the front hands it on) through httplib's parser and the
+  /// routes without any socket, and returns the response's bytes: the fuzzer's way in.
+  std::string serve_in_memory(const std::string& request);
   /// The bound port.
   int port() const { return port_; }
   /// Stops serving and joins the front's threads. Idempotent.
