@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 namespace proxyd {
@@ -85,15 +86,16 @@ CommandLineVpn parse_vpn(std::string_view spec) {
       out.vpn.mtu = parse_number<std::uint16_t>(value, 576, 1500, "MTU");
     } else if (key == "peer") {
       const auto at = value.find('@');
-      asio::ip::address address;
+      std::optional<asio::ip::address> address;
       try {
         address = parse_ip_address(value.substr(0, std::min(at, value.size())));
       } catch (const std::invalid_argument&) {
       }
-      if (at == std::string_view::npos || !address.is_v4() || !is_node_id(value.substr(at + 1)))
+      if (at == std::string_view::npos || !address || !address->is_v4() ||
+          !is_node_id(value.substr(at + 1)))
         bad(fmt::format("--vpn: peer=IP@NODE_ID expected (NODE_ID: 0x and 40 hex digits), got '{}'",
                         printable(value)));
-      out.peers.emplace_back(address.to_v4(), std::string(value.substr(at + 1)));
+      out.peers.emplace_back(address->to_v4(), std::string(value.substr(at + 1)));
     } else {
       bad(fmt::format("--vpn: unknown key '{}' (expected address, tap, offload, mtu, peer)",
                       printable(key)));
