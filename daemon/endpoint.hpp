@@ -10,6 +10,13 @@
 
 namespace proxyd {
 
+/// An IPv4 or IPv6 address; a zone ("%eth0") only on an IPv6 link-local address naming an
+/// interface that exists. Throws std::invalid_argument.
+asio::ip::address parse_ip_address(std::string_view text);
+
+/// `text` for a message: at most 256 bytes, anything but printable ASCII as \xNN.
+std::string printable(std::string_view text);
+
 /// "ip:port", "[ipv6]:port", or a bare port (which binds `default_address`). Throws
 /// std::invalid_argument with a message for the user.
 asio::ip::tcp::endpoint parse_endpoint(std::string_view text,

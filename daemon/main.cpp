@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <csignal>
 #include <cstdio>
@@ -84,8 +85,10 @@ std::optional<std::string> start_bus(asio::io_context& io, libproxy::GsbClient& 
                answered ? identity_error.message() : "no answer");
     return std::nullopt;
   }
-  if (node_id.size() != 42 || !node_id.starts_with("0x")) {
-    fmt::print(stderr, "golem-proxyd: '{}' is not a node id (0x and 40 hex digits)\n", node_id);
+  if (node_id.size() != 42 || !node_id.starts_with("0x") ||
+      node_id.find_first_not_of("0123456789abcdef", 2) != std::string::npos) {
+    fmt::print(stderr, "golem-proxyd: '{}' is not a node id (0x and 40 hex digits)\n",
+               proxyd::printable(node_id));
     return std::nullopt;
   }
   return node_id;
@@ -175,6 +178,7 @@ int run(const proxyd::Options& options) {
     api_options.token = options.api_token;
     api_options.default_public_address = options.public_address;
     api_options.rate_window = options.rate_window;
+    api_options.limits = options.api_limits;
     api = std::make_unique<proxyd::ManagementServer>(io, proxy, gateways, probes, api_options);
     api->set_transport(transport->name(), bus.get(),
                        bus ? static_cast<proxyd::GsbTransport&>(*transport).node_id() : "");
@@ -235,8 +239,15 @@ int main(int argc, char** argv) {
   try {
     auto options = proxyd::parse_options({argv + 1, argv + argc});
     if (const char* token = std::getenv("GOLEM_PROXY_API_TOKEN");
-        token != nullptr && options.api_token.empty())
+        token != nullptr && options.api_token.empty()) {
+      // The same rule as --api-token: printable ASCII, compared with a header's value.
+      const std::string_view text(token);
+      if (text.empty() || text.size() > 4096 ||
+          std::any_of(text.begin(), text.end(), [](char c) { return c <= 0x20 || c >= 0x7f; }))
+        throw std::invalid_argument(
+            "GOLEM_PROXY_API_TOKEN: 1..4096 printable ASCII characters without spaces");
       options.api_token = token;
+    }
     if (options.help) {
       fmt::print("{}", proxyd::usage());
       return 0;

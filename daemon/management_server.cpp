@@ -1,5 +1,6 @@
 #include "management_server.hpp"
 
+#include "api_input.hpp"
 #include "api_support.hpp"
 
 #include <fmt/format.h>
@@ -9,8 +10,13 @@
 #include <rapidjson/writer.h>
 #include <asio/post.hpp>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <regex>
 
@@ -42,90 +48,11 @@ void write_gateway(Writer& w, const Gateway& g) {
   w.EndObject();
 }
 
-std::optional<Protocol> parse_protocol(const std::string& text) {
-  if (text == "tcp") return Protocol::tcp;
-  if (text == "udp") return Protocol::udp;
-  return std::nullopt;
-}
-
-// {proto}/{addr} from the path; an error when either is malformed. Port 0 is refused.
+// {proto}/{addr} from the path.
 std::variant<std::pair<Protocol, asio::ip::tcp::endpoint>, ApiError> parse_target(
     const httplib::Request& req, const ManagementOptions& options) {
-  const auto protocol = parse_protocol(req.matches[1]);
-  if (!protocol)
-    return ApiError{
-        400, "bad_protocol",
-        fmt::format("unknown protocol '{}' (expected tcp or udp)", req.matches[1].str())};
-  try {
-    const auto address = parse_endpoint(req.matches[2].str(), options.default_public_address);
-    if (address.port() == 0) return ApiError{400, "bad_address", "port 0 is not allowed"};
-    return std::pair{*protocol, address};
-  } catch (const std::invalid_argument& e) {
-    return ApiError{400, "bad_address", e.what()};
-  }
-}
-
-// A JSON string's full bytes (RapidJSON strings may hold NULs, which C strings would cut).
-std::string str(const rapidjson::Value& value) {
-  return std::string(value.GetString(), value.GetStringLength());
-}
-
-// A string member by its camelCase name or GAP-22's capitalised one.
-const rapidjson::Value* member(const rapidjson::Value& object, const char* camel) {
-  std::string capitalised = camel;
-  capitalised[0] = static_cast<char>(std::toupper(capitalised[0]));
-  for (const auto& name : {std::string(camel), capitalised}) {
-    const auto it = object.FindMember(name.c_str());
-    if (it != object.MemberEnd()) return &it->value;
-  }
-  return nullptr;
-}
-
-std::variant<GatewayEntry, ApiError> parse_entry(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError()) return ApiError{400, "bad_json", "the body is not valid JSON"};
-  if (!doc.IsObject()) return ApiError{400, "bad_json", "the body must be a JSON object"};
-  GatewayEntry entry;
-  for (auto [name, target] :
-       {std::pair{"requestorId", &entry.requestor_id}, std::pair{"activityId", &entry.activity_id},
-        std::pair{"vpnId", &entry.vpn_id}, std::pair{"remoteId", &entry.remote_id}}) {
-    const auto* value = member(doc, name);
-    if (value == nullptr || !value->IsString() || value->GetStringLength() == 0 ||
-        value->GetStringLength() > 256)
-      return ApiError{400, "bad_field",
-                      fmt::format("{} must be a non-empty string of at most 256 bytes", name)};
-    *target = str(*value);
-    if (target->find('\0') != std::string::npos)
-      return ApiError{400, "bad_field", fmt::format("{} must not hold NUL characters", name)};
-  }
-  if (entry.vpn_id.find_first_not_of(
-          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-          "-_.") != std::string::npos)
-    return ApiError{400, "bad_field", "vpnId may hold letters, digits, '-', '_' and '.' only"};
-  const auto* remote = member(doc, "remoteAddr");
-  if (remote == nullptr || !remote->IsString())
-    return ApiError{400, "bad_field", "remoteAddr must be a string IPV4:PORT"};
-  try {
-    entry.remote_addr = parse_endpoint(str(*remote), asio::ip::address_v4::any());
-  } catch (const std::invalid_argument& e) {
-    return ApiError{400, "bad_field", fmt::format("remoteAddr: {}", e.what())};
-  }
-  const auto remote_ip = entry.remote_addr.address();
-  if (!remote_ip.is_v4() || remote_ip.is_unspecified() || remote_ip.is_multicast() ||
-      remote_ip.to_v4() == asio::ip::address_v4::broadcast() || entry.remote_addr.port() == 0)
-    return ApiError{400, "bad_field",
-                    "remoteAddr must be a unicast IPV4:PORT with a non-zero port"};
-  if (const auto* local = member(doc, "localAddr"); local != nullptr && !local->IsNull()) {
-    if (!local->IsString())
-      return ApiError{400, "bad_field", "localAddr must be a string A.B.C.D/LEN"};
-    try {
-      entry.local_addr = parse_cidr(str(*local));
-    } catch (const std::invalid_argument& e) {
-      return ApiError{400, "bad_field", fmt::format("localAddr: {}", e.what())};
-    }
-  }
-  return entry;
+  return api::parse_target(req.matches[1].str(), req.matches[2].str(),
+                           options.default_public_address);
 }
 
 void write_token(Writer& w, const ProbeToken& t) {
@@ -164,39 +91,6 @@ void write_probe(Writer& w, const ProbeView& p) {
   w.EndObject();
 }
 
-// Printable ASCII, 1..max bytes, without spaces or the characters that end a URL path segment
-// ('/', '?', '#'): requestor ids and tokens travel in API paths, probe URLs and datagrams.
-bool valid_id(const std::string& text, std::size_t max) {
-  return !text.empty() && text.size() <= max && std::all_of(text.begin(), text.end(), [](char c) {
-    return c > 0x20 && c < 0x7f && c != '/' && c != '?' && c != '#';
-  });
-}
-
-std::variant<ProbeToken, ApiError> parse_probe_token(const std::string& body) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError()) return ApiError{400, "bad_json", "the body is not valid JSON"};
-  if (!doc.IsObject()) return ApiError{400, "bad_json", "the body must be a JSON object"};
-  ProbeToken token;
-  const auto* requestor = member(doc, "requestorId");
-  if (requestor == nullptr || !requestor->IsString() ||
-      !valid_id(token.requestor_id = str(*requestor), 256))
-    return ApiError{400, "bad_field",
-                    "requestorId must be 1..256 printable ASCII characters, without spaces, "
-                    "'/', '?' or '#'"};
-  const auto* value = member(doc, "token");
-  if (value == nullptr || !value->IsString() || !valid_id(token.token = str(*value), 512))
-    return ApiError{400, "bad_field",
-                    "token must be 1..512 printable ASCII characters, without spaces, '/', '?' "
-                    "or '#'"};
-  if (const auto* ttl = member(doc, "ttl"); ttl != nullptr && !ttl->IsNull()) {
-    if (!ttl->IsInt64() || ttl->GetInt64() < 1 || ttl->GetInt64() > 7 * 24 * 3600)
-      return ApiError{400, "bad_field", "ttl must be a whole number of seconds, 1..604800"};
-    token.expires = std::chrono::steady_clock::now() + std::chrono::seconds(ttl->GetInt64());
-  }
-  return token;
-}
-
 // "application/json", in any case, with or without parameters (charset=utf-8).
 bool is_json(const httplib::Request& req) {
   std::string type = req.get_header_value("Content-Type");
@@ -209,6 +103,80 @@ bool is_json(const httplib::Request& req) {
 
 }  // namespace
 
+// httplib's Server with process_request() (protected) callable: the front hands it a request
+// that is already complete, through RequestStream, instead of letting httplib read a socket.
+class RoutedServer : public httplib::Server {
+public:
+  using httplib::Server::process_request;
+};
+
+namespace {
+
+// One complete request read from memory; the response written to the connection's socket.
+class RequestStream : public httplib::Stream {
+public:
+  RequestStream(int fd, const std::string& request, std::chrono::milliseconds write_timeout)
+      : fd_(fd), request_(request), write_timeout_(write_timeout) {}
+  bool is_readable() const override { return position_ < request_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const auto n = std::min(size, request_.size() - position_);
+    std::memcpy(ptr, request_.data() + position_, n);
+    position_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    // httplib answers "Expect: 100-continue" first; the front did already, or the body was
+    // there before it had to.
+    static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+    const bool first = !written_;
+    written_ = true;
+    if (first && std::string_view(ptr, size) == go_on) return static_cast<ssize_t>(size);
+    if (fd_ < 0) {
+      in_memory.append(ptr, size);
+      return static_cast<ssize_t>(size);
+    }
+    return ManagementFront::write_all(fd_, {ptr, size}, write_timeout_) ? static_cast<ssize_t>(size)
+                                                                        : -1;
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    address(&getpeername, ip, port);
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    address(&getsockname, ip, port);
+  }
+  socket_t socket() const override { return fd_; }
+
+  std::string in_memory;  ///< the response, without a socket (fd -1)
+
+private:
+  void address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    char text[INET6_ADDRSTRLEN] = "";
+    port = 0;
+    if (fd_ < 0 || get(fd_, reinterpret_cast<sockaddr*>(&storage), &length) != 0) return;
+    if (storage.ss_family == AF_INET) {
+      const auto* v4 = reinterpret_cast<const sockaddr_in*>(&storage);
+      inet_ntop(AF_INET, &v4->sin_addr, text, sizeof text);
+      port = ntohs(v4->sin_port);
+    } else if (storage.ss_family == AF_INET6) {
+      const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&storage);
+      inet_ntop(AF_INET6, &v6->sin6_addr, text, sizeof text);
+      port = ntohs(v6->sin6_port);
+    }
+    ip = text;
+  }
+
+  int fd_;
+  const std::string& request_;
+  std::size_t position_ = 0;
+  bool written_ = false;
+  std::chrono::milliseconds write_timeout_;
+};
+
+}  // namespace
+
 ManagementServer::ManagementServer(asio::io_context& io, libproxy::Proxy& proxy,
                                    GatewayService& gateways, ProbeService& probes,
                                    ManagementOptions options)
@@ -217,7 +185,8 @@ ManagementServer::ManagementServer(asio::io_context& io, libproxy::Proxy& proxy,
       gateways_(gateways),
       probes_(probes),
       options_(std::move(options)),
-      server_(std::make_unique<httplib::Server>()) {}
+      server_(std::make_unique<RoutedServer>()),
+      front_(options_.limits) {}
 
 ManagementServer::~ManagementServer() { stop(); }
 
@@ -234,43 +203,37 @@ bool ManagementServer::start(std::string& error) {
     return false;
   }
   add_routes();
-  // httplib sets SO_REUSEPORT, which lets a second daemon bind a port this one serves (and
-  // take half its requests). Only SO_REUSEADDR: a port in use is an error.
-  server_->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  if (!front_.bind(options_.host, options_.port, error)) return false;
+  port_ = front_.port();
+  front_.start([this](int fd, const std::string& request) {
+    RequestStream stream(fd, request, options_.limits.request_timeout);
+    bool closed = false;
+    server_->process_request(stream, true, closed, nullptr);
   });
-  const bool bound = options_.port == 0
-                         ? (port_ = server_->bind_to_any_port(options_.host)) > 0
-                         : server_->bind_to_port(options_.host, port_ = options_.port);
-  if (!bound) {
-    error = fmt::format("cannot bind the API to {}:{} (in use, or not an address of this machine)",
-                        options_.host, options_.port);
-    return false;
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
-  // httplib's stop() does nothing until the server runs: wait for that, so stop() always works.
-  for (int i = 0; i < 5000 && !server_->is_running(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   return true;
+}
+
+std::string ManagementServer::serve_in_memory(const std::string& request) {
+  if (routes_.empty()) add_routes();
+  RequestStream stream(-1, request, options_.limits.request_timeout);
+  bool closed = false;
+  server_->process_request(stream, true, closed, nullptr);
+  return std::move(stream.in_memory);
 }
 
 void ManagementServer::stop() {
   stopping_ = true;  // handlers waiting for the io thread give up at once
-  if (thread_.joinable()) {
-    server_->stop();
-    thread_.join();
-  }
+  front_.stop();
 }
 
 void ManagementServer::add_routes() {
   auto& s = *server_;
-  s.new_task_queue = [] { return new httplib::ThreadPool(4); };
-  s.set_payload_max_length(options_.max_body_bytes);
+  s.set_payload_max_length(options_.limits.max_body_bytes);
 
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (!options_.token.empty() &&
-        req.get_header_value("Authorization") != "Bearer " + options_.token) {
+    if (!options_.token.empty() && !equal_in_constant_time(req.get_header_value("Authorization"),
+                                                           "Bearer " + options_.token)) {
+      ++front_.counters().rejected_unauthorized;
       send_error(res, {401, "unauthorized", "a valid 'Authorization: Bearer <token>' is required"});
       return httplib::Server::HandlerResponse::Handled;
     }
@@ -281,7 +244,7 @@ void ManagementServer::add_routes() {
     if (!res.body.empty()) return;
     if (res.status == 413)
       send_error(res, {413, "body_too_large",
-                       fmt::format("the body is over {} bytes", options_.max_body_bytes)});
+                       fmt::format("the body is over {} bytes", options_.limits.max_body_bytes)});
     else if (res.status == 404)
       send_error(res, {404, "no_route", fmt::format("no route {} {}", req.method, req.path)});
     else

@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 namespace proxyd {
@@ -17,7 +19,7 @@ Int parse_number(std::string_view text, Int min, Int max, std::string_view what)
   Int value{};
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc{} || end != text.data() + text.size() || value < min || value > max)
-    bad(fmt::format("invalid {} '{}' (expected {}..{})", what, text, min, max));
+    bad(fmt::format("invalid {} '{}' (expected {}..{})", what, printable(text), min, max));
   return value;
 }
 
@@ -31,6 +33,20 @@ std::vector<std::string_view> split(std::string_view text, char separator) {
   }
 }
 
+// VPN ids as the Gateway API accepts them (api_input.cpp): they name GSB addresses.
+bool is_vpn_id(std::string_view text) {
+  return !text.empty() && text.size() <= 256 &&
+         text.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+             "-_.") == std::string_view::npos;
+}
+
+// Printable ASCII without spaces (tokens compared with header values, URLs, device names).
+bool is_printable(std::string_view text) {
+  return !text.empty() &&
+         std::all_of(text.begin(), text.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+}
+
 bool is_node_id(std::string_view text) {
   return text.size() == 42 && text.substr(0, 2) == "0x" &&
          text.find_first_not_of("0123456789abcdefABCDEF", 2) == std::string_view::npos;
@@ -41,15 +57,21 @@ CommandLineVpn parse_vpn(std::string_view spec) {
   const auto parts = split(spec, ',');
   CommandLineVpn out;
   out.vpn.id = std::string(parts[0]);
-  if (out.vpn.id.empty()) bad(fmt::format("--vpn '{}': the VPN id is missing", spec));
+  if (!is_vpn_id(out.vpn.id))
+    bad(fmt::format("--vpn '{}': the VPN id must be letters, digits, '-', '_' or '.'",
+                    printable(spec)));
   bool has_address = false;
   for (std::size_t i = 1; i < parts.size(); ++i) {
     const auto eq = parts[i].find('=');
     if (eq == std::string_view::npos)
-      bad(fmt::format("--vpn: expected key=value, got '{}'", parts[i]));
+      bad(fmt::format("--vpn: expected key=value, got '{}'", printable(parts[i])));
     const auto key = parts[i].substr(0, eq), value = parts[i].substr(eq + 1);
     if (key == "tap") {
-      if (value.empty()) bad(fmt::format("--vpn '{}': tap= needs a device name", spec));
+      if (value.size() > 15 || !is_vpn_id(value) || value == "." || value == "..")
+        bad(
+            fmt::format("--vpn '{}': tap= needs a device name of 1..15 letters, digits, '-', "
+                        "'_' or '.'",
+                        printable(spec)));
       out.tap_name = std::string(value);
     } else if (key == "address") {
       const Cidr cidr = parse_cidr(value);
@@ -58,32 +80,37 @@ CommandLineVpn parse_vpn(std::string_view spec) {
       has_address = true;
     } else if (key == "offload") {
       if (value != "on" && value != "off")
-        bad(fmt::format("--vpn '{}': offload= takes on or off", spec));
+        bad(fmt::format("--vpn '{}': offload= takes on or off", printable(spec)));
       out.offload = value == "on";
     } else if (key == "mtu") {
       out.vpn.mtu = parse_number<std::uint16_t>(value, 576, 1500, "MTU");
     } else if (key == "peer") {
       const auto at = value.find('@');
-      std::error_code ec;
-      const auto address =
-          asio::ip::make_address_v4(std::string(value.substr(0, std::min(at, value.size()))), ec);
-      if (at == std::string_view::npos || ec || !is_node_id(value.substr(at + 1)))
+      std::optional<asio::ip::address> address;
+      try {
+        address = parse_ip_address(value.substr(0, std::min(at, value.size())));
+      } catch (const std::invalid_argument&) {
+      }
+      if (at == std::string_view::npos || !address || !address->is_v4() ||
+          !is_node_id(value.substr(at + 1)))
         bad(fmt::format("--vpn: peer=IP@NODE_ID expected (NODE_ID: 0x and 40 hex digits), got '{}'",
-                        value));
-      out.peers.emplace_back(address, std::string(value.substr(at + 1)));
+                        printable(value)));
+      out.peers.emplace_back(address->to_v4(), std::string(value.substr(at + 1)));
     } else if (key == "requestor") {
       if (!is_node_id(value))
         bad(fmt::format("--vpn: requestor=NODE_ID expected (0x and 40 hex digits), got '{}'",
-                        value));
+                        printable(value)));
       out.requestor = std::string(value);
     } else {
       bad(fmt::format(
-          "--vpn: unknown key '{}' (expected address, tap, offload, mtu, peer, requestor)", key));
+          "--vpn: unknown key '{}' (expected address, tap, offload, mtu, peer, requestor)",
+          printable(key)));
     }
   }
-  if (!has_address) bad(fmt::format("--vpn '{}': address=A.B.C.D/LEN is required", spec));
+  if (!has_address)
+    bad(fmt::format("--vpn '{}': address=A.B.C.D/LEN is required", printable(spec)));
   if (out.offload && out.tap_name.empty())
-    bad(fmt::format("--vpn '{}': offload= applies to tap= devices only", spec));
+    bad(fmt::format("--vpn '{}': offload= applies to tap= devices only", printable(spec)));
   return out;
 }
 
@@ -92,20 +119,25 @@ libproxy::TcpGatewayConfig parse_gateway(std::string_view spec,
                                          const libproxy::TcpTimeouts& timeouts) {
   constexpr std::string_view tcp = "tcp:";
   if (spec.substr(0, tcp.size()) != tcp)
-    bad(fmt::format("--gateway '{}': only tcp: gateways exist so far", spec));
+    bad(fmt::format("--gateway '{}': only tcp: gateways exist so far", printable(spec)));
   spec.remove_prefix(tcp.size());
   const auto eq = spec.rfind('=');
   const auto comma = spec.rfind(',');
   if (eq == std::string_view::npos || comma == std::string_view::npos || comma < eq)
-    bad(fmt::format("--gateway: expected tcp:LISTEN=VPN_ID,SERVICE_IP:PORT, got 'tcp:{}'", spec));
+    bad(fmt::format("--gateway: expected tcp:LISTEN=VPN_ID,SERVICE_IP:PORT, got 'tcp:{}'",
+                    printable(spec)));
   libproxy::TcpGatewayConfig out;
   out.listen = parse_endpoint(spec.substr(0, eq), asio::ip::address_v4::any());
   if (out.listen.port() == 0) bad("--gateway: the public port must not be 0");
   out.vpn_id = std::string(spec.substr(eq + 1, comma - eq - 1));
+  if (!is_vpn_id(out.vpn_id))
+    bad(fmt::format("--gateway: the VPN id must be letters, digits, '-', '_' or '.', got '{}'",
+                    printable(out.vpn_id)));
   out.service = parse_endpoint(spec.substr(comma + 1), asio::ip::address_v4::any());
   if (!out.service.address().is_v4() || out.service.address().is_unspecified() ||
       out.service.port() == 0)
-    bad(fmt::format("--gateway: service '{}' must be IPV4:PORT", spec.substr(comma + 1)));
+    bad(fmt::format("--gateway: service '{}' must be IPV4:PORT",
+                    printable(spec.substr(comma + 1))));
   out.timeouts = timeouts;
   return out;
 }
@@ -151,10 +183,10 @@ Options parse_options(const std::vector<std::string_view>& args) {
       options.api = false;
     } else if (arg == "--api-token") {
       options.api_token = std::string(value());
+      if (!is_printable(options.api_token) || options.api_token.size() > 4096)
+        bad("--api-token: 1..4096 printable ASCII characters without spaces");
     } else if (arg == "--public-address") {
-      std::error_code ec;
-      options.public_address = asio::ip::make_address(std::string(value()), ec);
-      if (ec) bad("--public-address: invalid IP address");
+      options.public_address = parse_ip_address(value());
     } else if (arg == "--transport") {
       const auto name = value();
       if (name == "tap")
@@ -162,15 +194,16 @@ Options parse_options(const std::vector<std::string_view>& args) {
       else if (name == "gsb")
         options.transport = Transport::gsb;
       else
-        bad(fmt::format("--transport: expected tap or gsb, got '{}'", name));
+        bad(fmt::format("--transport: expected tap or gsb, got '{}'", printable(name)));
     } else if (arg == "--tap-offload") {
       options.tap_offload = true;
     } else if (arg == "--gsb-url") {
       options.gsb_url = std::string(value());
+      if (!is_printable(options.gsb_url)) bad("--gsb-url: printable ASCII without spaces");
     } else if (arg == "--node-id") {
       const auto id = value();
       if (!is_node_id(id))
-        bad(fmt::format("--node-id: expected 0x and 40 hex digits, got '{}'", id));
+        bad(fmt::format("--node-id: expected 0x and 40 hex digits, got '{}'", printable(id)));
       options.node_id = std::string(id);
     } else if (arg == "--gsb-start-timeout") {
       options.gsb_start_timeout = parse_duration(value(), "--gsb-start-timeout");
@@ -201,8 +234,28 @@ Options parse_options(const std::vector<std::string_view>& args) {
           parse_number<std::uint16_t>(value(), 1, 0xFFFF, "--ip-reass-max-pbufs");
     } else if (arg == "--max-connections") {
       max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
+      // ---- the management API's bounds (ManagementFront) ----
+    } else if (arg == "--api-max-header-bytes") {
+      options.api_limits.max_header_bytes =
+          parse_number<std::size_t>(value(), 256, 1 << 20, "--api-max-header-bytes");
+    } else if (arg == "--api-max-headers") {
+      options.api_limits.max_headers =
+          parse_number<std::size_t>(value(), 1, 10'000, "--api-max-headers");
+    } else if (arg == "--api-request-timeout") {
+      options.api_limits.request_timeout = parse_duration(value(), "--api-request-timeout");
+    } else if (arg == "--api-max-body-bytes") {
+      options.api_limits.max_body_bytes =
+          parse_number<std::size_t>(value(), 1024, 64 << 20, "--api-max-body-bytes");
+    } else if (arg == "--api-max-pending") {
+      options.api_limits.max_pending_connections =
+          parse_number<std::size_t>(value(), 1, 100'000, "--api-max-pending");
+    } else if (arg == "--api-workers") {
+      options.api_limits.workers = parse_number<std::size_t>(value(), 1, 256, "--api-workers");
+    } else if (arg == "--api-queue") {
+      options.api_limits.max_queued_requests =
+          parse_number<std::size_t>(value(), 1, 100'000, "--api-queue");
     } else {
-      bad(fmt::format("unknown option '{}' (see --help)", arg));
+      bad(fmt::format("unknown option '{}' (see --help)", printable(arg)));
     }
   }
   // Timeouts and limits apply to every gateway, wherever they stand on the command line.
@@ -243,6 +296,16 @@ Options:
                         picks a free one). A non-loopback address needs --api-token.
   --api-token TOKEN     Require "Authorization: Bearer TOKEN" (or GOLEM_PROXY_API_TOKEN).
   --no-api              Serve no management API.
+  --api-max-header-bytes N  Answer 431 to a request line and headers over N bytes
+                        (default 16384).
+  --api-max-headers N   Answer 431 to a request with over N headers (default 100).
+  --api-request-timeout T  Answer 408 to a request not complete T after its connection
+                        opened (default 10).
+  --api-max-body-bytes N  Answer 413 to a body over N bytes (default 65536).
+  --api-max-pending N   Connections still sending their request; past N, new ones get 503
+                        (default 512).
+  --api-workers N       Threads running API requests (default 4).
+  --api-queue N         Complete requests waiting for a worker; past N, 503 (default 64).
   --public-address IP   Where a gateway given as a bare port binds (default 0.0.0.0).
   --transport tap|gsb   How VPNs that arrive through the Gateway API are reached: a TAP
                         device each, or the Golem Service Bus of the local yagna daemon.

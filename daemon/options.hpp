@@ -1,6 +1,8 @@
 // Command-line options of golem-proxyd.
 #pragma once
 
+#include "api_limits.hpp"
+
 #include <libproxy/config.hpp>
 
 #include <string>
@@ -47,6 +49,7 @@ struct Options {
   bool api = true;
   std::string api_token;  ///< also from GOLEM_PROXY_API_TOKEN
   asio::ip::address public_address = asio::ip::address_v4::any();
+  ApiLimits api_limits;  ///< --api-max-header-bytes ... --api-queue
   bool help = false;
   libproxy::StackLimits stack_limits;  ///< lwIP's out-of-order and reassembly bounds
 };

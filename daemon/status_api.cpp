@@ -232,6 +232,14 @@ void ManagementServer::add_status_routes() {
               w.Uint64(v);
             });
             w.EndObject();
+            // The management API's own bounds (ManagementFront): what it refused, and why.
+            w.Key("api");
+            w.StartObject();
+            front_.counters().for_each([&](const char* name, std::uint64_t v, bool) {
+              w.Key(name);
+              w.Uint64(v);
+            });
+            w.EndObject();
             w.EndObject();
           });
         });
@@ -520,6 +528,12 @@ void ManagementServer::add_status_routes() {
     LIBPROXY_STACK_COUNTERS(PROXYD_PROMETHEUS_STACK_COUNTER, PROXYD_PROMETHEUS_STACK_GAUGE)
 #undef PROXYD_PROMETHEUS_STACK_COUNTER
 #undef PROXYD_PROMETHEUS_STACK_GAUGE
+    front_.counters().for_each([&](const char* name, std::uint64_t v, bool gauge) {
+      const std::string metric = fmt::format("golem_proxy_api_{}{}", name, gauge ? "" : "_total");
+      p.family(metric, gauge ? "gauge" : "counter",
+               fmt::format("Management API {} {}", gauge ? "gauge" : "counter", name));
+      p.sample(metric, {}, v);
+    });
 #undef PROXYD_PROMETHEUS_UDP_COUNTER
 #undef PROXYD_PROMETHEUS_UDP_GAUGE
 #undef PROXYD_PROMETHEUS_COUNTER

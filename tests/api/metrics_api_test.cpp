@@ -302,3 +302,51 @@ TEST_CASE("current rates rise while bytes flow and fall back to 0 after") {
     CHECK(b.in == b.out);  // an echo
   }
 }
+
+// Issue 12: ids that were not text broke /metrics and the status JSON for every tenant; an
+// address with an embedded NUL was cut and accepted. Each is refused at input, nothing changes,
+// and every page stays well-formed.
+TEST_CASE("Gateway API refuses NUL and zones and ids that are not UTF-8 text") {
+  ApiDaemon api;
+  const auto path = "/gateway-api/v1/tcp/127.0.0.1:" + std::to_string(free_port());
+  const auto with = [](const std::string& field, const std::string& value) {
+    std::string body = entry("net-utf8");
+    const auto at = body.find("\"" + field + "\":\"") + field.size() + 4;
+    return body.replace(at, body.find('"', at) - at, value);
+  };
+  const auto list_before = api.list();
+  const auto probes_before = api.http->Get("/probe-api/v1/")->body;
+  struct Case {
+    std::string path, body, code;
+  };
+  const std::vector<Case> cases = {
+      {path, with("remoteAddr", "10.20.30.40\\u0000evil:80"), "bad_field"},
+      {path, with("activityId", "act\xff"), "bad_json"},
+      {path, with("activityId", "act\xc0\x80"), "bad_json"},  // an overlong NUL
+      {path, with("activityId", "a\\u0000b"), "bad_field"},
+      {path, with("activityId", "a\\ud800b"), "bad_json"},  // a lone surrogate
+      {path, with("requestorId", "line\\nbreak"), "bad_field"},
+      {path, with("remoteId", "x\\u0085"), "bad_field"},  // a C1 control
+      {path, with("vpnId", "net\\u00e9"), "bad_field"},
+      {path, with("localAddr", "10.20.30.41\\u0000/24"), "bad_field"},
+      {path, with("remoteAddr", "[fe80::1%eth0]:80"), "bad_field"},
+      {"/gateway-api/v1/tcp/127.0.0.1%00:8080", entry("net-utf8"), "bad_address"},
+      {"/gateway-api/v1/tcp/127.0.0.1%2500:8080", entry("net-utf8"), "bad_address"},
+      {"/gateway-api/v1/tcp/[::1%25junk]:8080", entry("net-utf8"), "bad_address"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.path << " " << c.body);
+    const auto result = api.post(c.path, c.body);
+    REQUIRE(result);
+    CHECK(result->status == 400);
+    CHECK(error_code(result) == c.code);
+    CHECK(api.list() == list_before);
+    CHECK(api.http->Get("/probe-api/v1/")->body == probes_before);
+  }
+  // The error messages quote the input as printable ASCII, so every answer is valid JSON.
+  rapidjson::Document strict;
+  const auto status = api.http->Get("/status-api/v1/status");
+  REQUIRE(status);
+  strict.Parse<rapidjson::kParseValidateEncodingFlag>(status->body.c_str());
+  CHECK_FALSE(strict.HasParseError());
+}

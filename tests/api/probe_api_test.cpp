@@ -213,6 +213,17 @@ TEST_CASE("Probe API errors answer with a JSON error and change nothing") {
        "bad_field"},
       {"PUT", probe_path("tcp", port), R"({"requestorId":"r","token":"t","ttl":"1"})", 400,
        "bad_field"},
+      // Issue 12: an embedded NUL or a meaningless zone in {addr} was cut off and accepted.
+      {"PUT", "/probe-api/v1/tcp/127.0.0.1%00:" + std::to_string(port), token_body("r", "t"), 400,
+       "bad_address"},
+      {"PUT", "/probe-api/v1/tcp/[::1%25junk]:" + std::to_string(port), token_body("r", "t"), 400,
+       "bad_address"},
+      {"PUT", "/probe-api/v1/tcp/[::1%25lo]:" + std::to_string(port), token_body("r", "t"), 400,
+       "bad_address"},  // a zone, but ::1 is not link-local
+      {"PUT", probe_path("tcp", port), "{\"requestorId\":\"r\xff\",\"token\":\"t\"}", 400,
+       "bad_json"},  // not UTF-8
+      {"PUT", probe_path("tcp", port), R"({"requestorId":"r\u0000","token":"t"})", 400,
+       "bad_field"},
       {"PUT", "/probe-api/v1/icmp/127.0.0.1:1", token_body("r", "t"), 400, "bad_protocol"},
       {"PUT", "/probe-api/v1/tcp/0", token_body("r", "t"), 400, "bad_address"},
       {"GET", probe_path("tcp", 1), "", 404, "not_found"},

@@ -140,3 +140,65 @@ TEST_CASE("golem-proxyd parses a VPN's requestor and the Service Bus bounds") {
     CHECK_THROWS_AS(parse_options(bad), std::invalid_argument);
   }
 }
+
+TEST_CASE("golem-proxyd parses the management API's bounds") {
+  const auto defaults = parse_options({}).api_limits;
+  CHECK(defaults.max_header_bytes == 16 * 1024);
+  CHECK(defaults.max_headers == 100);
+  CHECK(defaults.request_timeout == std::chrono::seconds(10));
+  CHECK(defaults.max_queued_requests == 64);
+  const auto limits =
+      parse_options({"--api-max-header-bytes", "4096", "--api-max-headers", "20",
+                     "--api-request-timeout", "750ms", "--api-max-body-bytes", "2048",
+                     "--api-max-pending", "32", "--api-workers", "2", "--api-queue", "8"})
+          .api_limits;
+  CHECK(limits.max_header_bytes == 4096);
+  CHECK(limits.max_headers == 20);
+  CHECK(limits.request_timeout == std::chrono::milliseconds(750));
+  CHECK(limits.max_body_bytes == 2048);
+  CHECK(limits.max_pending_connections == 32);
+  CHECK(limits.workers == 2);
+  CHECK(limits.max_queued_requests == 8);
+  CHECK_THROWS_AS(parse_options({"--api-workers", "0"}), std::invalid_argument);
+  CHECK_THROWS_AS(parse_options({"--api-queue", "-1"}), std::invalid_argument);
+  CHECK_THROWS_AS(parse_options({"--api-max-header-bytes", "10"}), std::invalid_argument);
+}
+
+TEST_CASE("golem-proxyd refuses ids and addresses that are not clean text") {
+  using namespace std::string_literals;
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"--vpn", "n\x01,tap=t,address=10.0.0.2/24"},
+           {"--vpn", "n/x,tap=t,address=10.0.0.2/24"},
+           {"--vpn", "n,tap=../t,address=10.0.0.2/24"},
+           {"--vpn", "n,tap=a-name-over-15-bytes,address=10.0.0.2/24"},
+           {"--gateway", "tcp:8080=n\x7f,10.20.30.40:80"},
+           {"--api-token", "has space"},
+           {"--api-token", "tab\there"},
+           {"--gsb-url", "unix:/x\ny"},
+           {"--public-address", "127.0.0.1%00"},
+           {"--public-address", "::1%junk"},
+           {"--api", "127.0.0.1%lo:7466"},
+           {"--vpn",
+            "n,address=10.0.0.2/24,peer=10.0.0.3%lo@0x00000000000000000000000000000000000000Ab"},
+       }) {
+    INFO(args[0] << " " << args[1]);
+    const std::vector<std::string_view> views(args.begin(), args.end());
+    CHECK_THROWS_AS(parse_options(views), std::invalid_argument);
+  }
+  // The message quotes what was wrong as printable ASCII.
+  try {
+    parse_options({"--transport", "t\x1b[31m"});
+    FAIL("accepted");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).find("t\\x1b[31m") != std::string::npos);
+  }
+}
+
+TEST_CASE("addresses take a zone only on an IPv6 link-local address of this machine") {
+  CHECK(proxyd::parse_ip_address("fe80::1%lo").to_v6().scope_id() != 0);
+  CHECK_THROWS_AS(proxyd::parse_ip_address("fe80::1%no-such-if0"), std::invalid_argument);
+  CHECK_THROWS_AS(proxyd::parse_ip_address("::1%lo"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_endpoint(std::string("10.20.30.40\0evil:80", 19), {}),
+                  std::invalid_argument);
+  CHECK(proxyd::to_string(parse_endpoint("[fe80::1%lo]:80", {})) == "[fe80::1%lo]:80");
+}
