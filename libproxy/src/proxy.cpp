@@ -232,6 +232,7 @@ ProxyCounters Proxy::counters() const {
 void Proxy::set_limits(const ProxyLimits& limits) {
   impl_->limits = limits;
   impl_->budget.set_limits(limits.memory_budget, limits.high_watermark_percent);
+  impl_->budget.charge(0);  // re-evaluates the state against the new bounds (may shed)
 }
 
 const ProxyLimits& Proxy::limits() const { return impl_->limits; }
