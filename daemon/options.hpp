@@ -2,6 +2,7 @@
 #pragma once
 
 #include "api_limits.hpp"
+#include "probe_sockets.hpp"
 
 #include <libproxy/config.hpp>
 
@@ -52,6 +53,11 @@ struct Options {
   ApiLimits api_limits;  ///< --api-max-header-bytes ... --api-queue
   bool help = false;
   libproxy::StackLimits stack_limits;  ///< lwIP's out-of-order and reassembly bounds
+  // Limits on what outsiders can make the daemon hold (--memory-budget and the like).
+  libproxy::ProxyLimits limits;
+  std::size_t udp_max_flows_per_source = libproxy::UdpGatewayConfig{}.max_flows_per_source;
+  std::chrono::milliseconds udp_min_idle_to_evict = std::chrono::seconds(10);
+  ProbeLimits probe_limits;
 };
 
 /// Parses argv; throws std::invalid_argument with a message for the user on bad input.
