@@ -226,12 +226,14 @@ Options parse_options(const std::vector<std::string_view>& args) {
     } else if (arg == "--tcp-ooseq-max-bytes") {
       options.stack_limits.tcp_ooseq_max_bytes =
           parse_number<std::uint32_t>(value(), 1, 64u << 20, "--tcp-ooseq-max-bytes");
+      // lwIP counts queued buffers in a u16_t: a cap at 65535 would never trip, and each
+      // segment walks the queue, so the buffer caps stay well below that.
     } else if (arg == "--tcp-ooseq-max-pbufs") {
       options.stack_limits.tcp_ooseq_max_pbufs =
-          parse_number<std::uint16_t>(value(), 1, 0xFFFF, "--tcp-ooseq-max-pbufs");
+          parse_number<std::uint16_t>(value(), 1, 16384, "--tcp-ooseq-max-pbufs");
     } else if (arg == "--ip-reass-max-pbufs") {
       options.stack_limits.ip_reass_max_pbufs =
-          parse_number<std::uint16_t>(value(), 1, 0xFFFF, "--ip-reass-max-pbufs");
+          parse_number<std::uint16_t>(value(), 1, 16384, "--ip-reass-max-pbufs");
     } else if (arg == "--max-connections") {
       max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
       // ---- the management API's bounds (ManagementFront) ----

@@ -202,3 +202,19 @@ TEST_CASE("addresses take a zone only on an IPv6 link-local address of this mach
                   std::invalid_argument);
   CHECK(proxyd::to_string(parse_endpoint("[fe80::1%lo]:80", {})) == "[fe80::1%lo]:80");
 }
+
+TEST_CASE("golem-proxyd parses the stack's bounds and keeps the buffer caps below lwIP's u16") {
+  const auto defaults = parse_options({}).stack_limits;
+  CHECK(defaults.tcp_ooseq_max_bytes == 512 * 1024);
+  CHECK(defaults.tcp_ooseq_max_pbufs == 1024);
+  CHECK(defaults.ip_reass_max_pbufs == 128);
+  const auto limits = parse_options({"--tcp-ooseq-max-bytes", "65536", "--tcp-ooseq-max-pbufs",
+                                     "16384", "--ip-reass-max-pbufs", "64"})
+                          .stack_limits;
+  CHECK(limits.tcp_ooseq_max_bytes == 65536);
+  CHECK(limits.tcp_ooseq_max_pbufs == 16384);
+  CHECK(limits.ip_reass_max_pbufs == 64);
+  CHECK_THROWS_AS(parse_options({"--tcp-ooseq-max-pbufs", "65535"}), std::invalid_argument);
+  CHECK_THROWS_AS(parse_options({"--ip-reass-max-pbufs", "16385"}), std::invalid_argument);
+  CHECK_THROWS_AS(parse_options({"--tcp-ooseq-max-bytes", "0"}), std::invalid_argument);
+}
