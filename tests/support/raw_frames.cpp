@@ -111,7 +111,7 @@ std::vector<std::uint8_t> tcp_frame(const SeenSegment& h, std::span<const std::u
   tcp[12] = 5 << 4;
   tcp[13] = h.flags;
   write16(tcp + 14, window);
-  std::memcpy(tcp + 20, payload.data(), payload.size());
+  if (!payload.empty()) std::memcpy(tcp + 20, payload.data(), payload.size());
   const std::size_t tcp_length = 20 + payload.size();
   std::uint32_t pseudo = sum16({ip + 12, 8});
   pseudo += IPPROTO_TCP + std::uint32_t(tcp_length);
