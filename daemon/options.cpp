@@ -369,7 +369,7 @@ Options:
   --rate-window T       The span of "current" rates in the metrics (default 1).
   --tcp-ooseq-max-bytes N  Out-of-order TCP bytes one VPN connection may hold; the
                         queue's tail is dropped past it (default 524288).
-  --tcp-ooseq-max-pbufs N  The same in buffers, about one per segment (default 1024).
+  --tcp-ooseq-max-pbufs N  The same in buffers, about one per segment (default 256).
   --ip-reass-max-pbufs N   Buffers held by IPv4 reassembly over all VPNs (default 128).
   Limits (each refusal, reset and hold is counted in the Status API and /metrics):
   --memory-budget MIB   Bytes all connections may hold, charged per pbuf (default 512).

@@ -41,7 +41,7 @@ namespace {
 
 constexpr int per_source_cap = 32;
 constexpr std::uint64_t memory_budget = 64 << 20;
-// Tighter than the default (1 024): the TAP device drops most of what a flooding node sends
+// Tighter than the default (256): the TAP device drops most of what a flooding node sends
 // before the proxy reads it, and the test must see the bound at work.
 constexpr int ooseq_max_pbufs = 64;
 

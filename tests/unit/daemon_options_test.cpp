@@ -206,7 +206,7 @@ TEST_CASE("addresses take a zone only on an IPv6 link-local address of this mach
 TEST_CASE("golem-proxyd parses the stack's bounds and keeps the buffer caps below lwIP's u16") {
   const auto defaults = parse_options({}).stack_limits;
   CHECK(defaults.tcp_ooseq_max_bytes == 512 * 1024);
-  CHECK(defaults.tcp_ooseq_max_pbufs == 1024);
+  CHECK(defaults.tcp_ooseq_max_pbufs == 256);
   CHECK(defaults.ip_reass_max_pbufs == 128);
   const auto limits = parse_options({"--tcp-ooseq-max-bytes", "65536", "--tcp-ooseq-max-pbufs",
                                      "16384", "--ip-reass-max-pbufs", "64"})

@@ -109,8 +109,12 @@ struct StackLimits {
   /// Out-of-order TCP data one connection may hold, in bytes (payload) and in buffers (about
   /// one per segment). The receive window (512 KiB) bounds the bytes anyway; the buffer cap
   /// bounds the per-segment walk of the queue. Past either, the queue's tail is dropped.
+  /// 256 buffers hold more than half a full window of MSS segments for loss recovery, while
+  /// each 1-byte segment with gaps that a flooding node sends walks a queue a quarter as long
+  /// as at 1 024, where the walks took most of the io thread (tests/bench/performance.md,
+  /// "Under attack").
   std::uint32_t tcp_ooseq_max_bytes = 512 * 1024;
-  std::uint16_t tcp_ooseq_max_pbufs = 1024;
+  std::uint16_t tcp_ooseq_max_pbufs = 256;
   /// Buffers (about one per fragment) held by IPv4 reassembly, over all datagrams.
   std::uint16_t ip_reass_max_pbufs = 128;
 };
