@@ -97,6 +97,7 @@ int run(const proxyd::Options& options) {
   std::unique_ptr<libproxy::GsbClient> bus;
   std::unique_ptr<proxyd::VpnTransport> transport;
   libproxy::Proxy proxy(io, options.rate_window);
+  proxy.set_limits(options.limits);
   if (use_gsb(options)) {
     const std::string url =
         options.gsb_url.empty() ? libproxy::gsb_url_from_environment() : options.gsb_url;
@@ -119,9 +120,11 @@ int run(const proxyd::Options& options) {
   libproxy::UdpGatewayConfig udp;
   udp.idle_timeout = options.udp_idle_timeout;
   udp.max_flows = options.udp_max_flows;
+  udp.max_flows_per_source = options.udp_max_flows_per_source;
+  udp.min_idle_to_evict = options.udp_min_idle_to_evict;
   proxyd::GatewayService gateways(proxy, *transport, options.timeouts, options.max_connections,
                                   udp);
-  proxyd::ProbeService probes(io);
+  proxyd::ProbeService probes(io, options.probe_limits);
   gateways.set_probes(&probes);
 
   for (const auto& [vpn, tap_name, offload, peers] : options.vpns) {

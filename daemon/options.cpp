@@ -178,6 +178,46 @@ Options parse_options(const std::vector<std::string_view>& args) {
         bad("--rate-window: at least 100ms");
     } else if (arg == "--max-connections") {
       max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
+      // ---- limits (memory, per source, probes) ----
+    } else if (arg == "--memory-budget") {
+      options.limits.memory_budget =
+          parse_number<std::size_t>(value(), 16, 1'048'576, "--memory-budget (MiB)") << 20;
+    } else if (arg == "--memory-high-watermark") {
+      options.limits.high_watermark_percent =
+          parse_number<unsigned>(value(), 10, 100, "--memory-high-watermark (%)");
+    } else if (arg == "--max-connection-buffer") {
+      options.limits.max_connection_buffer =
+          parse_number<std::size_t>(value(), 64, 1'048'576, "--max-connection-buffer (KiB)") << 10;
+    } else if (arg == "--max-connections-per-source") {
+      options.limits.tcp_per_source.max_connections =
+          parse_number<std::size_t>(value(), 0, 1'000'000, "--max-connections-per-source");
+    } else if (arg == "--connection-rate-per-source") {
+      options.limits.tcp_per_source.connection_rate =
+          parse_number<unsigned>(value(), 0, 1'000'000, "--connection-rate-per-source");
+      options.limits.tcp_per_source.connection_burst =
+          2 * options.limits.tcp_per_source.connection_rate;
+    } else if (arg == "--udp-max-flows-per-source") {
+      options.udp_max_flows_per_source =
+          parse_number<std::size_t>(value(), 1, 1'000'000, "--udp-max-flows-per-source");
+    } else if (arg == "--udp-min-idle-to-evict") {
+      options.udp_min_idle_to_evict = parse_duration(value(), "--udp-min-idle-to-evict");
+    } else if (arg == "--probe-max-connections-per-source") {
+      options.probe_limits.tcp_per_source.max_connections =
+          parse_number<std::size_t>(value(), 1, 64, "--probe-max-connections-per-source");
+    } else if (arg == "--probe-connection-rate") {
+      auto& l = options.probe_limits.tcp_per_source;
+      l.connection_rate = parse_number<unsigned>(value(), 1, 1'000'000, "--probe-connection-rate");
+      l.connection_burst = 2 * l.connection_rate;
+    } else if (arg == "--probe-header-timeout") {
+      options.probe_limits.header_timeout = parse_duration(value(), "--probe-header-timeout");
+    } else if (arg == "--udp-probe-rate-per-source") {
+      auto& l = options.probe_limits.udp_per_source;
+      l.connection_rate =
+          parse_number<unsigned>(value(), 1, 1'000'000, "--udp-probe-rate-per-source");
+      l.connection_burst = 2 * l.connection_rate;
+    } else if (arg == "--udp-probe-rate") {
+      options.probe_limits.udp_answers_per_second =
+          parse_number<unsigned>(value(), 1, 1'000'000, "--udp-probe-rate");
     } else {
       bad(fmt::format("unknown option '{}' (see --help)", arg));
     }
@@ -229,6 +269,28 @@ Options:
                         identity service).
   --gsb-start-timeout T Give up (exit 1) if the bus is not reached in T (default 15).
   --rate-window T       The span of "current" rates in the metrics (default 1).
+  Limits (each refusal, reset and hold is counted in the Status API and /metrics):
+  --memory-budget MIB   Bytes all connections may hold, charged per pbuf (default 512).
+                        Past the high watermark no client is read and no window reopens;
+                        past the budget the newest connections holding bytes are reset.
+  --memory-high-watermark PCT  Of the budget (default 80).
+  --max-connection-buffer KIB  Service bytes one connection may hold for its client, charged
+                        per pbuf; past half its window stays closed, past all it is reset
+                        (default 2048).
+  --max-connections-per-source N  Open connections per client IP and gateway (default 2048;
+                        0: no limit).
+  --connection-rate-per-source R  New connections per second per client IP and gateway,
+                        burst 2R (default 2000; 0: no limit).
+  --udp-max-flows-per-source N  UDP flows per client IP and gateway (default 1024).
+  --udp-min-idle-to-evict T  At the flow cap, a new client evicts the flow idle the longest
+                        only if it has been idle for T, else it is refused (default 10).
+  --probe-max-connections-per-source N  Per probe (default 8).
+  --probe-connection-rate R  New probe connections per second per client IP, burst 2R
+                        (default 10).
+  --probe-header-timeout T  A probe connection must send its request head in T (default 2).
+  --udp-probe-rate-per-source R  UDP probe answers per second per client IP, burst 2R
+                        (default 5).
+  --udp-probe-rate R    UDP probe answers per second, all sources (default 1000).
         T is in seconds, or in milliseconds with an "ms" suffix (e.g. 500ms).
   -h, --help            Show this text.
 

@@ -1,6 +1,8 @@
 // Command-line options of golem-proxyd.
 #pragma once
 
+#include "probe_sockets.hpp"
+
 #include <libproxy/config.hpp>
 
 #include <string>
@@ -41,6 +43,11 @@ struct Options {
   std::string api_token;  ///< also from GOLEM_PROXY_API_TOKEN
   asio::ip::address public_address = asio::ip::address_v4::any();
   bool help = false;
+  // Limits on what outsiders can make the daemon hold (--memory-budget and the like).
+  libproxy::ProxyLimits limits;
+  std::size_t udp_max_flows_per_source = libproxy::UdpGatewayConfig{}.max_flows_per_source;
+  std::chrono::milliseconds udp_min_idle_to_evict = std::chrono::seconds(10);
+  ProbeLimits probe_limits;
 };
 
 /// Parses argv; throws std::invalid_argument with a message for the user on bad input.

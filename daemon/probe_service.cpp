@@ -36,7 +36,8 @@ struct ProbeService::Probe {
   asio::steady_timer timer;  // fires at the earliest expiry
 };
 
-ProbeService::ProbeService(asio::io_context& io) : io_(io) {}
+ProbeService::ProbeService(asio::io_context& io, const ProbeLimits& limits)
+    : io_(io), shared_(std::make_shared<ProbeShared>(limits)) {}
 
 ProbeService::~ProbeService() {
   for (auto& [key, probe] : probes_) probe->close();
@@ -65,6 +66,9 @@ void ProbeService::expire(const std::shared_ptr<Probe>& probe) {
     if (t.expires && (!next || *t.expires < *next)) next = t.expires;
   if (!next) return;
   probe->timer.expires_at(*next);
+  // `this` is touched only once the probe is locked: probes live only in probes_, which this
+  // service owns, so a live probe means a live service, even when a completed wait outran
+  // cancel().
   probe->timer.async_wait([this, weak = std::weak_ptr<Probe>(probe)](const std::error_code& ec) {
     const auto p = weak.lock();
     if (ec || !p) return;
@@ -99,9 +103,10 @@ Outcome<ProbeView> ProbeService::put(Protocol protocol, const asio::ip::tcp::end
     };
     std::error_code ec;
     if (protocol == Protocol::tcp)
-      probe->tcp = TcpProbeServer::open(io_, address, lookup, ec);
+      probe->tcp = TcpProbeServer::open(io_, address, lookup, ec, shared_);
     else
-      probe->udp = UdpProbeServer::open(io_, {address.address(), address.port()}, lookup, ec);
+      probe->udp =
+          UdpProbeServer::open(io_, {address.address(), address.port()}, lookup, ec, shared_);
     if (ec) return bind_failure(address, ec, "probe");
     probes_.emplace(key, probe);
     created = true;

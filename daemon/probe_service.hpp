@@ -32,7 +32,9 @@ struct ProbeView {
 
 class ProbeService {
 public:
-  explicit ProbeService(asio::io_context& io);
+  explicit ProbeService(asio::io_context& io, const ProbeLimits& limits = {});
+  /// Totals of every probe socket's limits (refusals, rate limits).
+  const ProbeCounters& counters() const { return shared_->counters; }
   ~ProbeService();
 
   /// Opens the probe socket or adds to it. `created` tells which.
@@ -66,6 +68,7 @@ private:
 
   asio::io_context& io_;
   std::map<Key, std::shared_ptr<Probe>> probes_;
+  std::shared_ptr<ProbeShared> shared_;
 };
 
 }  // namespace proxyd

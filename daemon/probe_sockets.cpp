@@ -76,23 +76,60 @@ std::string response(int status, std::string_view reason, std::string_view body)
 
 }  // namespace
 
+ProbeHttpRequest parse_probe_request(std::string_view head) {
+  const auto error = [](int status, std::string_view reason, std::string_view body) {
+    return ProbeHttpRequest{status, reason, body, {}};
+  };
+  const auto line = head.substr(0, head.find("\r\n"));
+  const auto first = line.find(' '), last = line.rfind(' ');
+  if (first == std::string_view::npos || first == last ||
+      line.substr(last + 1).substr(0, 5) != "HTTP/")
+    return error(400, "Bad Request", "malformed request\n");
+  if (line.substr(0, first) != "GET")
+    return error(405, "Method Not Allowed", "only GET is served\n");
+  auto requestor = requestor_from_target(line.substr(first + 1, last - first - 1));
+  if (!requestor)
+    return error(400, "Bad Request", "expected GET /?requestorId=<id> or GET /<id>\n");
+  return {200, "OK", {}, std::move(*requestor)};
+}
+
+std::optional<std::string_view> udp_probe_requestor(std::string_view datagram) {
+  while (!datagram.empty() && std::isspace(static_cast<unsigned char>(datagram.back())))
+    datagram.remove_suffix(1);
+  if (datagram.empty() || datagram.size() > 256) return std::nullopt;
+  return datagram;
+}
+
 // One HTTP exchange: read the head (bounded in size and time), answer, close.
 class TcpProbeServer::Session : public std::enable_shared_from_this<Session> {
 public:
-  Session(asio::ip::tcp::socket socket, TokenLookup lookup, std::shared_ptr<std::size_t> count)
+  // `sources` has admitted `source`; the session releases it when it ends.
+  Session(asio::ip::tcp::socket socket, TokenLookup lookup, std::shared_ptr<std::size_t> count,
+          std::shared_ptr<libproxy::SourceTable> sources, asio::ip::address source,
+          std::shared_ptr<ProbeShared> shared)
       : socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         lookup_(std::move(lookup)),
         count_(std::move(count)),
+        sources_(std::move(sources)),
+        source_(source),
+        shared_(std::move(shared)),
         head_(max_head_bytes) {
     ++*count_;
   }
-  ~Session() { --*count_; }
+  ~Session() {
+    --*count_;
+    sources_->release(source_);
+  }
 
   void start() {
-    timer_.expires_after(read_timeout);
+    timer_.expires_after(shared_->limits.header_timeout);
+    // The handler holds the session, so `self` is alive; once replied_ (the head came, or the
+    // client left) a late timer completion changes nothing.
     timer_.async_wait([self = shared_from_this()](const std::error_code& ec) {
-      if (!ec) self->reply(response(408, "Request Timeout", "request timeout\n"));
+      if (ec || self->replied_) return;
+      ++self->shared_->counters.tcp_header_timeouts;
+      self->reply(response(408, "Request Timeout", "request timeout\n"));
     });
     asio::async_read_until(
         socket_, head_, "\r\n\r\n",
@@ -106,17 +143,9 @@ private:
       return reply(response(431, "Request Header Fields Too Large", "request head too large\n"));
     if (ec) return close();  // the client went away
     std::string_view head(static_cast<const char*>(head_.data().data()), head_.size());
-    const auto line = head.substr(0, head.find("\r\n"));
-    const auto first = line.find(' '), last = line.rfind(' ');
-    if (first == std::string_view::npos || first == last ||
-        line.substr(last + 1).substr(0, 5) != "HTTP/")
-      return reply(response(400, "Bad Request", "malformed request\n"));
-    if (line.substr(0, first) != "GET")
-      return reply(response(405, "Method Not Allowed", "only GET is served\n"));
-    const auto requestor = requestor_from_target(line.substr(first + 1, last - first - 1));
-    if (!requestor)
-      return reply(response(400, "Bad Request", "expected GET /?requestorId=<id> or GET /<id>\n"));
-    const auto token = lookup_(*requestor);
+    const auto request = parse_probe_request(head);
+    if (request.status != 200) return reply(response(request.status, request.reason, request.body));
+    const auto token = lookup_(request.requestor);
     if (!token) return reply(response(404, "Not Found", "unknown requestor\n"));
     reply(response(200, "OK", *token));
   }
@@ -133,6 +162,7 @@ private:
 
   void close() {
     std::error_code ignored;
+    replied_ = true;
     timer_.cancel();
     socket_.shutdown(asio::socket_base::shutdown_both, ignored);
     socket_.close(ignored);
@@ -142,6 +172,9 @@ private:
   asio::steady_timer timer_;
   TokenLookup lookup_;
   std::shared_ptr<std::size_t> count_;
+  std::shared_ptr<libproxy::SourceTable> sources_;
+  asio::ip::address source_;
+  std::shared_ptr<ProbeShared> shared_;
   asio::streambuf head_;
   std::string out_;
   bool replied_ = false;
@@ -149,8 +182,9 @@ private:
 
 std::shared_ptr<TcpProbeServer> TcpProbeServer::open(asio::io_context& io,
                                                      const asio::ip::tcp::endpoint& address,
-                                                     TokenLookup lookup, std::error_code& ec) {
-  auto server = std::make_shared<TcpProbeServer>(io, std::move(lookup));
+                                                     TokenLookup lookup, std::error_code& ec,
+                                                     std::shared_ptr<ProbeShared> shared) {
+  auto server = std::make_shared<TcpProbeServer>(io, std::move(lookup), std::move(shared));
   auto& acceptor = server->acceptor_;
   acceptor.open(address.protocol(), ec);
   if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -161,35 +195,55 @@ std::shared_ptr<TcpProbeServer> TcpProbeServer::open(asio::io_context& io,
   return server;
 }
 
-TcpProbeServer::TcpProbeServer(asio::io_context& io, TokenLookup lookup)
-    : acceptor_(io), backoff_(io), lookup_(std::move(lookup)) {}
+TcpProbeServer::TcpProbeServer(asio::io_context& io, TokenLookup lookup,
+                               std::shared_ptr<ProbeShared> shared)
+    : acceptor_(io),
+      backoff_(io),
+      lookup_(std::move(lookup)),
+      shared_(shared ? std::move(shared) : std::make_shared<ProbeShared>()),
+      sources_(std::make_shared<libproxy::SourceTable>(shared_->limits.tcp_per_source)) {}
 
 // At most one accept is pending. pause() cancels it; its handler then starts the next one only
 // if resume() came meanwhile, so pause/resume never multiplies the loop.
 void TcpProbeServer::accept() {
   accept_pending_ = true;
-  acceptor_.async_accept([self = shared_from_this()](const std::error_code& ec,
-                                                     asio::ip::tcp::socket socket) {
-    self->accept_pending_ = false;
-    if (!ec) {  // answered even if we were paused meanwhile: the client is already connected
-      if (*self->open_sessions_ >= max_connections) {
-        std::error_code ignored;
-        socket.close(ignored);
-      } else {
-        std::make_shared<Session>(std::move(socket), self->lookup_, self->open_sessions_)->start();
-      }
-    }
-    if (!self->accepting_ || !self->acceptor_.is_open()) return;
-    if (ec && ec != asio::error::operation_aborted) {
-      // Out of descriptors, say: wait a moment instead of spinning on the error.
-      self->backoff_.expires_after(std::chrono::milliseconds(100));
-      self->backoff_.async_wait([self](const std::error_code& wait_ec) {
-        if (!wait_ec && self->accepting_ && !self->accept_pending_) self->accept();
+  acceptor_.async_accept(
+      [self = shared_from_this()](const std::error_code& ec, asio::ip::tcp::socket socket) {
+        self->accept_pending_ = false;
+        if (!ec) {  // answered even if we were paused meanwhile: the client is already connected
+          auto& counters = self->shared_->counters;
+          std::error_code peer_ec;
+          const auto peer = socket.remote_endpoint(peer_ec);
+          auto verdict = libproxy::SourceTable::Verdict::table_full;
+          if (*self->open_sessions_ >= max_connections)
+            ++counters.tcp_refused_full;
+          else if (!peer_ec)
+            verdict = self->sources_->admit(peer.address());
+          if (verdict == libproxy::SourceTable::Verdict::admitted) {
+            std::make_shared<Session>(std::move(socket), self->lookup_, self->open_sessions_,
+                                      self->sources_, peer.address(), self->shared_)
+                ->start();
+          } else {
+            if (verdict == libproxy::SourceTable::Verdict::too_many)
+              ++counters.tcp_refused_source_limit;
+            else if (verdict == libproxy::SourceTable::Verdict::too_fast)
+              ++counters.tcp_refused_source_rate;
+            std::error_code ignored;
+            socket.set_option(asio::socket_base::linger(true, 0), ignored);
+            socket.close(ignored);
+          }
+        }
+        if (!self->accepting_ || !self->acceptor_.is_open()) return;
+        if (ec && ec != asio::error::operation_aborted) {
+          // Out of descriptors, say: wait a moment instead of spinning on the error.
+          self->backoff_.expires_after(std::chrono::milliseconds(100));
+          self->backoff_.async_wait([self](const std::error_code& wait_ec) {
+            if (!wait_ec && self->accepting_ && !self->accept_pending_) self->accept();
+          });
+          return;
+        }
+        self->accept();
       });
-      return;
-    }
-    self->accept();
-  });
 }
 
 asio::ip::tcp::acceptor& TcpProbeServer::pause() {
@@ -214,8 +268,9 @@ void TcpProbeServer::close() {
 
 std::shared_ptr<UdpProbeServer> UdpProbeServer::open(asio::io_context& io,
                                                      const asio::ip::udp::endpoint& address,
-                                                     TokenLookup lookup, std::error_code& ec) {
-  auto server = std::make_shared<UdpProbeServer>(io, std::move(lookup));
+                                                     TokenLookup lookup, std::error_code& ec,
+                                                     std::shared_ptr<ProbeShared> shared) {
+  auto server = std::make_shared<UdpProbeServer>(io, std::move(lookup), std::move(shared));
   auto& socket = server->socket_;
   socket.open(address.protocol(), ec);
   if (!ec) socket.bind(address, ec);
@@ -225,27 +280,50 @@ std::shared_ptr<UdpProbeServer> UdpProbeServer::open(asio::io_context& io,
   return server;
 }
 
-UdpProbeServer::UdpProbeServer(asio::io_context& io, TokenLookup lookup)
-    : socket_(io), lookup_(std::move(lookup)) {}
+UdpProbeServer::UdpProbeServer(asio::io_context& io, TokenLookup lookup,
+                               std::shared_ptr<ProbeShared> shared)
+    : socket_(io),
+      lookup_(std::move(lookup)),
+      shared_(shared ? std::move(shared) : std::make_shared<ProbeShared>()) {}
 
 void UdpProbeServer::receive() {
   socket_.async_receive_from(
       asio::buffer(datagram_), sender_,
       [self = shared_from_this()](const std::error_code& ec, std::size_t size) {
         if (ec == asio::error::operation_aborted || !self->socket_.is_open()) return;
-        if (!ec) {
-          std::string_view id(self->datagram_.data(), size);
-          while (!id.empty() && std::isspace(static_cast<unsigned char>(id.back())))
-            id.remove_suffix(1);
-          if (!id.empty() && id.size() <= 256) {
-            if (const auto token = self->lookup_(std::string(id))) {
-              std::error_code ignored;  // a reply that cannot go now is dropped, like UDP
-              self->socket_.send_to(asio::buffer(*token), self->sender_, 0, ignored);
-            }
-          }
-        }
+        if (!ec) self->answer(size);
         self->receive();
       });
+}
+
+// Sources are spoofable: the answer must never be bigger than the request (beyond a small
+// allowance), and the rate of answers is bounded per source and for the process.
+void UdpProbeServer::answer(std::size_t size) {
+  const std::string_view datagram(datagram_.data(), size);
+  const auto id = udp_probe_requestor(datagram);
+  if (!id) return;
+  auto& s = *shared_;
+  const auto peer = sender_.address();
+  if (s.udp_sources.admit(peer) != libproxy::SourceTable::Verdict::admitted) {
+    ++s.counters.udp_limited_source;
+    return;
+  }
+  s.udp_sources.release(peer);  // a rate, not a count of open things
+  const auto global = asio::ip::address(asio::ip::address_v4::any());
+  if (s.udp_global.admit(global) != libproxy::SourceTable::Verdict::admitted) {
+    ++s.counters.udp_limited_global;
+    return;
+  }
+  s.udp_global.release(global);
+  const auto token = lookup_(std::string(*id));
+  if (!token) return;
+  if (!udp_probe_may_answer(size, token->size())) {
+    ++s.counters.udp_refused_amplification;
+    return;
+  }
+  std::error_code ignored;  // a reply that cannot go now is dropped, like UDP
+  socket_.send_to(asio::buffer(*token), sender_, 0, ignored);
+  ++s.counters.udp_answered;
 }
 
 asio::ip::udp::socket& UdpProbeServer::pause() {

@@ -28,6 +28,7 @@ struct Snapshot {
   std::size_t probes = 0;
   std::size_t activities_served = 0;
   libproxy::ProxyCounters counters;
+  ProbeCounters probe_counters;  // limits of the probe sockets (probe_sockets.hpp)
   libproxy::Traffic traffic;
   std::vector<libproxy::VpnInfo> vpns;
   std::map<std::string, std::string> vpn_links;
@@ -117,6 +118,7 @@ void ManagementServer::add_status_routes() {
         [p = &probes_, g = &gateways_, proxy = &proxy_, bus = bus_, with_connections] {
           Snapshot s;
           s.probes = p->list().size();
+          s.probe_counters = p->counters();
           s.activities_served = g->activities_served();
           s.counters = proxy->counters();
           s.traffic = proxy->traffic();
@@ -212,6 +214,15 @@ void ManagementServer::add_status_routes() {
               w.Key(name);
               w.Uint64(v);
             });
+            w.EndObject();
+            // The probe sockets' limits: refusals and rate limits.
+            w.Key("probeLimits");
+            w.StartObject();
+#define PROXYD_PROBE_JSON(name) \
+  w.Key(#name);                 \
+  w.Uint64(s->probe_counters.name);
+            PROXYD_PROBE_COUNTERS(PROXYD_PROBE_JSON)
+#undef PROXYD_PROBE_JSON
             w.EndObject();
             w.EndObject();
           });
@@ -465,6 +476,13 @@ void ManagementServer::add_status_routes() {
   p.family("golem_proxy_udp_" #name, "gauge", "UDP gauge " #name); \
   p.sample("golem_proxy_udp_" #name, {}, udp.name);
     LIBPROXY_UDP_COUNTERS(PROXYD_PROMETHEUS_UDP_COUNTER, PROXYD_PROMETHEUS_UDP_GAUGE)
+    // The probe sockets' limits.
+    const auto& probe = s->probe_counters;
+#define PROXYD_PROMETHEUS_PROBE_COUNTER(name)                                       \
+  p.family("golem_proxy_probe_" #name "_total", "counter", "Probe counter " #name); \
+  p.sample("golem_proxy_probe_" #name "_total", {}, probe.name);
+    PROXYD_PROBE_COUNTERS(PROXYD_PROMETHEUS_PROBE_COUNTER)
+#undef PROXYD_PROMETHEUS_PROBE_COUNTER
 #undef PROXYD_PROMETHEUS_UDP_COUNTER
 #undef PROXYD_PROMETHEUS_UDP_GAUGE
 #undef PROXYD_PROMETHEUS_COUNTER

@@ -15,7 +15,10 @@ namespace libproxy {
 
 struct Proxy::Impl {
   Impl(asio::io_context& context, std::chrono::milliseconds window)
-      : io(context), stack(context), rate_window(window), sampler(context) {}
+      : io(context), stack(context), budget(context, tcp), rate_window(window), sampler(context) {
+    budget.set_limits(limits.memory_budget, limits.high_watermark_percent);
+    budget.shed = [this] { shed(); };
+  }
 
   asio::io_context& io;
   stack::Stack stack;  // declared first: destroyed last, after every pcb and netif
@@ -24,6 +27,8 @@ struct Proxy::Impl {
   std::vector<std::shared_ptr<proxy::UdpForwarder>> udp_gateways;
   TcpCounters tcp;
   UdpCounters udp;
+  ProxyLimits limits;
+  proxy::MemoryBudget budget;  // after tcp, which it counts into
   std::vector<std::uint8_t> scratch = std::vector<std::uint8_t>(64 * 1024);
   std::vector<asio::const_buffer> gather;
   TrafficMeter traffic;
@@ -41,11 +46,27 @@ struct Proxy::Impl {
     tracked.push_back(meter);
   }
 
-  // Closes a rate window on every meter, once per window.
+  // Over the memory budget: reset the newest connections that hold bytes (the oldest ones are
+  // the established service; a burst of new ones is the likelier culprit), until it holds.
+  void shed() {
+    std::vector<std::shared_ptr<proxy::TcpBridge>> bridges;
+    for (const auto& gateway : gateways) gateway->collect(bridges);
+    std::sort(bridges.begin(), bridges.end(),
+              [](const auto& a, const auto& b) { return a->id() > b->id(); });
+    for (const auto& bridge : bridges) {
+      if (!budget.over_budget()) break;
+      if (bridge->charged() > 0) bridge->shed();
+    }
+  }
+
+  // Closes a rate window on every meter, once per window. The handler checks `alive`, not only
+  // the error code: a wait that had already completed when stop() cancelled it still runs
+  // with success, possibly after the Impl is gone.
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   void schedule_sample() {
     sampler.expires_after(rate_window);
-    sampler.async_wait([this](const std::error_code& ec) {
-      if (ec) return;
+    sampler.async_wait([this, living = std::weak_ptr<bool>(alive)](const std::error_code& ec) {
+      if (ec || living.expired()) return;
       const auto now = TrafficMeter::Clock::now();
       const auto min_window = rate_window / 2;
       ++tick;
@@ -137,10 +158,11 @@ Result<TcpGatewayInfo> Proxy::add_tcp_gateway(const TcpGatewayConfig& config,
   if (auto ec = check_gateway(config.service.address(), config.service.port(), config.listen,
                               impl_->gateways))
     return ec;
-  auto gateway = proxy::TcpForwarder::start(
-      impl_->io, *vpn, config,
-      {impl_->tcp, impl_->scratch, impl_->gather, impl_->traffic, impl_->next_connection_id},
-      listening);
+  auto gateway =
+      proxy::TcpForwarder::start(impl_->io, *vpn, config,
+                                 {impl_->tcp, impl_->scratch, impl_->gather, impl_->traffic,
+                                  impl_->next_connection_id, impl_->budget, impl_->limits},
+                                 listening);
   if (!gateway) return gateway.error();
   impl_->gateways.push_back(*gateway);
   for (const auto& meter : config.meters)
@@ -201,7 +223,19 @@ std::vector<UdpGatewayInfo> Proxy::udp_gateways() const {
   return out;
 }
 
-ProxyCounters Proxy::counters() const { return {impl_->tcp, impl_->stack.counters(), impl_->udp}; }
+ProxyCounters Proxy::counters() const {
+  ProxyCounters out{impl_->tcp, impl_->stack.counters(), impl_->udp};
+  out.tcp.memory_overload_ms += impl_->budget.current_overload_ms();  // live, not only at the end
+  return out;
+}
+
+void Proxy::set_limits(const ProxyLimits& limits) {
+  impl_->limits = limits;
+  impl_->budget.set_limits(limits.memory_budget, limits.high_watermark_percent);
+  impl_->budget.charge(0);  // re-evaluates the state against the new bounds (may shed)
+}
+
+const ProxyLimits& Proxy::limits() const { return impl_->limits; }
 
 Result<LinkCounters> Proxy::link_counters(const std::string& vpn_id) const {
   auto* vpn = impl_->find_vpn(vpn_id);

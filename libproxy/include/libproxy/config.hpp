@@ -23,6 +23,34 @@ struct VpnConfig {
   std::uint16_t mtu = 1220;      ///< IP MTU of the VPN (the Golem VM default); 576..1500
 };
 
+/// Limits per client IP address (HAProxy stick-table style) of one gateway or probe: connections
+/// open at once and a token bucket on new ones. Entries of sources with nothing open and a full
+/// bucket expire, and the table holds at most max_sources; a new source beyond that is refused.
+/// The defaults let one address (a NAT, a load tester) hold 2 048 connections and open 2 000 a
+/// second, twice what the test suite's own loads do.
+struct SourceLimits {
+  std::size_t max_connections = 2048;  ///< open at once per source; 0: no limit
+  double connection_rate = 2000;       ///< new connections per second per source; 0: no limit
+  double connection_burst = 4000;      ///< the bucket's depth
+  std::size_t max_sources = 65536;     ///< table entries per gateway
+};
+
+/// Bounds on what clients and services can make the whole proxy hold. Every connection's buffered
+/// bytes are charged at their allocation: each held pbuf costs its payload plus pbuf_overhead.
+struct ProxyLimits {
+  /// Per TCP gateway: applied to every gateway added after Proxy::set_limits.
+  SourceLimits tcp_per_source;
+  /// Charged bytes one connection may hold for its client (service bytes the client has not
+  /// taken). Past half of it lwIP's window stops reopening; past all of it (lwIP had already
+  /// offered that window, in tiny segments) the connection is reset and counted.
+  std::size_t max_connection_buffer = 2 * 1024 * 1024;
+  /// Charged bytes of every connection together. Past high_watermark_percent of it no client
+  /// socket is read and no window reopens; past all of it the newest connections that hold
+  /// bytes are reset (both sides), until the total is under the budget again.
+  std::size_t memory_budget = std::size_t{512} * 1024 * 1024;
+  unsigned high_watermark_percent = 80;
+};
+
 /// Time limits of every connection through one gateway.
 struct TcpTimeouts {
   /// How long the service may take to accept the virtual connection; the client is reset then.
@@ -57,13 +85,21 @@ struct UdpGatewayConfig {
   asio::ip::udp::endpoint service;  ///< the service's IPv4 address and port inside the VPN
   /// A flow with no datagram either way for this long ends.
   std::chrono::milliseconds idle_timeout = std::chrono::seconds(60);
-  /// Flows at once; a new client beyond that evicts the flow idle the longest (counted).
+  /// Flows at once. A new client beyond that evicts the flow idle the longest, but only if that
+  /// one has been idle for at least min_idle_to_evict; else the new client is refused (counted
+  /// both ways). A flood of new (spoofable) sources then never displaces flows in active use.
+  /// 0 here evicts always (plain LRU); the daemon's --udp-min-idle-to-evict defaults to 10 s.
   std::size_t max_flows = 4096;
+  std::chrono::milliseconds min_idle_to_evict{0};
+  /// Flows at once from one client IP address; a new one beyond that is refused (counted).
+  std::size_t max_flows_per_source = 1024;
   /// Larger datagrams (either way) are dropped and counted. IP fragments them in the VPN.
   std::size_t max_datagram = 16 * 1024;
   /// Datagrams for clients wait in a queue of at most this many bytes while the public socket
-  /// is full; beyond it they are dropped and counted.
+  /// is full; beyond it they are dropped and counted. Each queued datagram is charged
+  /// queued_datagram_overhead bytes beyond its payload, so empty datagrams count too.
   std::size_t max_queued_bytes = 1 << 20;
+  static constexpr std::size_t queued_datagram_overhead = 64;
   /// As TcpGatewayConfig::meters.
   std::vector<std::shared_ptr<TrafficMeter>> meters;
 };

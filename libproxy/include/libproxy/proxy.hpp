@@ -69,6 +69,11 @@ public:
   Proxy(const Proxy&) = delete;
   Proxy& operator=(const Proxy&) = delete;
 
+  /// Bounds on memory and per-source limits (config.hpp). Per-source limits apply to gateways
+  /// added afterwards; the memory bounds at once.
+  void set_limits(const ProxyLimits& limits);
+  const ProxyLimits& limits() const;
+
   /// Joins a VPN: a virtual interface with `config`'s address, carried by `link`.
   std::error_code add_vpn(const VpnConfig& config, std::unique_ptr<VpnLink> link);
   /// Leaves a VPN: its gateways are removed and their connections reset.

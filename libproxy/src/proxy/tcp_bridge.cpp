@@ -13,6 +13,11 @@
 //                      (lwIP's window reopens only once the client socket took the bytes)
 //                      on_eof ──▶ queue drained ──▶ client.shutdown(send) ──▶ shut_sent
 //
+//  Memory: what the connection holds (service bytes charged per pbuf, plus lwIP's send buffer)
+//  is reported to the MemoryBudget. Past half of max_connection_buffer, or while the budget is
+//  overloaded, consumed bytes do not reopen lwIP's window; past all of it the connection is
+//  reset (cx_buffer_limit). While overloaded the client is not read either.
+//
 //  While connecting the client is not read, only watched: if it hangs up first, the virtual
 //  connection is aborted. Without activity the bridge is reset after the idle timeout; once
 //  either half closed, the shorter linger timeout applies instead.
@@ -89,6 +94,44 @@ void TcpBridge::start() {
 
 void TcpBridge::stop() { fail(&TcpCounters::cx_closed_by_proxy); }
 
+void TcpBridge::shed() { fail(&TcpCounters::cx_shed); }
+
+// ---- memory ------------------------------------------------------------------------------------
+
+void TcpBridge::account() {
+  const std::size_t now = done_ ? 0 : vnet_.received().charged() + vnet_.send_queued();
+  context_.budget.charge(static_cast<std::ptrdiff_t>(now) - static_cast<std::ptrdiff_t>(charged_));
+  charged_ = now;
+}
+
+// The window stays closed while the connection holds over half its bound or the process is
+// over its high watermark; it reopens by everything withheld once neither holds.
+void TcpBridge::update_window_hold() {
+  const bool over_own = vnet_.received().charged() > context_.limits.max_connection_buffer / 2;
+  const bool hold = over_own || context_.budget.overloaded();
+  if (hold && !vnet_.window_held()) ++context_.counters.cx_window_held;
+  vnet_.hold_window(hold);
+  if (hold && !over_own) wait_for_budget();
+}
+
+void TcpBridge::wait_for_budget() {
+  if (waiting_for_budget_) return;
+  waiting_for_budget_ = true;
+  context_.budget.wait_for_room([weak = weak_from_this()] {
+    if (auto self = weak.lock()) self->on_budget_room();
+  });
+}
+
+void TcpBridge::on_budget_room() {
+  waiting_for_budget_ = false;
+  if (done_) return;
+  update_window_hold();
+  if (budget_paused_ && !context_.budget.overloaded()) {
+    budget_paused_ = false;
+    read_client();
+  }
+}
+
 // ---- the service side --------------------------------------------------------------------------
 
 void TcpBridge::on_connected() {
@@ -105,6 +148,12 @@ void TcpBridge::on_data(std::size_t bytes) {
   c.client_bound_bytes_buffered_peak =
       std::max(c.client_bound_bytes_buffered_peak, c.client_bound_bytes_buffered);
   touch();
+  // lwIP offered this window before we could close it (tiny segments weigh far more than
+  // their bytes): past the bound the connection goes, rather than the process's memory.
+  if (vnet_.received().charged() > context_.limits.max_connection_buffer)
+    return fail(&TcpCounters::cx_buffer_limit);
+  account();
+  update_window_hold();
   schedule_write();
 }
 
@@ -116,6 +165,7 @@ void TcpBridge::on_eof() {
 
 void TcpBridge::on_sent() {
   touch();
+  account();
   if (paused_ && vnet_.send_space() >= std::min(resume_space, stack::TcpPcb::send_buffer_size())) {
     paused_ = false;
     read_client();
@@ -154,7 +204,12 @@ void TcpBridge::watch_client_while_connecting() {
 }
 
 void TcpBridge::read_client() {
-  if (done_ || up_ != Half::open || reading_) return;
+  if (done_ || up_ != Half::open || reading_ || budget_paused_) return;
+  if (context_.budget.overloaded()) {
+    budget_paused_ = true;
+    wait_for_budget();
+    return;
+  }
   if (vnet_.send_space() < min_read) {
     paused_ = true;
     return;
@@ -174,6 +229,7 @@ void TcpBridge::on_client_readable(const std::error_code& ec) {
     return;
   }
   for (int round = 0; round < reads_per_wakeup; ++round) {
+    if (context_.budget.overloaded()) break;  // read_client() below waits for room
     const std::size_t space = vnet_.send_space();
     if (space < min_read) {
       paused_ = true;
@@ -197,6 +253,7 @@ void TcpBridge::on_client_readable(const std::error_code& ec) {
     }
     count_in(n);
     touch();
+    account();
   }
   read_client();
 }
@@ -260,7 +317,9 @@ void TcpBridge::write_client() {
     if (ec) return fail(&TcpCounters::downstream_cx_reset);
     context_.counters.client_bound_bytes_buffered -= bytes;
     count_out(bytes);
-    vnet_.consume(bytes);  // reopens lwIP's window by what the client took
+    vnet_.consume(bytes);  // reopens lwIP's window by what the client took (unless held)
+    update_window_hold();  // ... and by what was withheld, once under the bounds again
+    account();
     touch();
     if (done_) return;
   }
@@ -304,9 +363,11 @@ void TcpBridge::maybe_finish() {
   if (done_ || up_ != Half::shut_sent || down_ != Half::shut_sent || writing_) return;
   done_ = true;
   timer_.cancel();
+  vnet_.hold_window(false);
   vnet_.close();  // lwIP completes the close (LAST_ACK or TIME_WAIT) on its own
   std::error_code ignored;
   client_.close(ignored);
+  account();  // done_: nothing is held any more
   ++context_.counters.downstream_cx_completed;
   --context_.counters.cx_active;
   release();
@@ -321,6 +382,7 @@ void TcpBridge::fail(Reason reason) {
   c.client_bound_bytes_buffered -= vnet_.received().size();
   timer_.cancel();
   vnet_.abort();  // RST to the service, if the virtual connection still exists
+  account();      // done_: nothing is held any more
   // SO_LINGER {1, 0}: close() sends RST, so the client sees a reset, not an orderly end.
   std::error_code ignored;
   client_.set_option(asio::socket_base::linger(true, 0), ignored);
@@ -329,6 +391,7 @@ void TcpBridge::fail(Reason reason) {
 }
 
 void TcpBridge::release() {
+  context_.sources.release(client_endpoint_.address());
   // Never destroy the bridge inside its own callback: remove it from its set later.
   asio::post(timer_.get_executor(), [owner = owner_, self = shared_from_this()] {
     if (auto set = owner.lock()) set->erase(self);

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "../stack/tcp_pcb.hpp"
+#include "memory_budget.hpp"
 
 #include <libproxy/config.hpp>
 #include <libproxy/counters.hpp>
+#include <libproxy/source_table.hpp>
 #include <libproxy/traffic.hpp>
 
 #include <asio/ip/tcp.hpp>
@@ -41,6 +43,10 @@ struct BridgeContext {
   std::vector<TrafficMeter*> meters;
   /// Numbers connections, proxy-wide.
   std::uint64_t& next_connection_id;
+  /// The proxy's memory budget and limits, and the gateway's per-source table.
+  MemoryBudget& budget;
+  const ProxyLimits& limits;
+  SourceTable& sources;
 };
 
 class TcpBridge final : public std::enable_shared_from_this<TcpBridge>,
@@ -53,6 +59,10 @@ public:
   void start();
   /// The gateway or the proxy is going away: reset both sides now.
   void stop();
+  /// The memory budget is exceeded and this connection is among the newest: reset both sides.
+  void shed();
+  /// The bytes this connection holds, as charged to the memory budget.
+  std::size_t charged() const { return charged_; }
 
   std::uint64_t id() const { return id_; }
   const asio::ip::tcp::endpoint& client_endpoint() const { return client_endpoint_; }
@@ -91,6 +101,12 @@ private:
   void fail(Reason reason);
   void release();
 
+  // memory: what the connection holds, reported to the budget; window and reads held on overload
+  void account();
+  void update_window_hold();
+  void wait_for_budget();
+  void on_budget_room();
+
   void count_in(std::size_t bytes);
   void count_out(std::size_t bytes);
 
@@ -113,7 +129,10 @@ private:
   bool writing_ = false;          // waiting for room in the client socket
   bool write_scheduled_ = false;  // a write_client() is posted
   bool timer_armed_ = false;
-  bool done_ = false;  // ended; pending handlers only return
+  bool done_ = false;                // ended; pending handlers only return
+  bool waiting_for_budget_ = false;  // registered with the budget to resume after an overload
+  bool budget_paused_ = false;       // client reads wait for the overload to end
+  std::size_t charged_ = 0;          // what the budget was last told this connection holds
 };
 
 }  // namespace libproxy::proxy

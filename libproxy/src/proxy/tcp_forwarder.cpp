@@ -33,6 +33,7 @@ TcpForwarder::TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn,
     : config_(config),
       acceptor_(io),
       backoff_(io),
+      sources_(shared.limits.tcp_per_source),
       context_{vpn,
                config.service,
                config.timeouts,
@@ -40,7 +41,10 @@ TcpForwarder::TcpForwarder(asio::io_context& io, stack::VpnInterface& vpn,
                shared.scratch,
                shared.gather,
                {&meter_, &shared.traffic},
-               shared.next_connection_id} {
+               shared.next_connection_id,
+               shared.budget,
+               shared.limits,
+               sources_} {
   for (const auto& meter : config_.meters)
     if (meter) context_.meters.push_back(meter.get());  // config_ keeps them alive
 }
@@ -81,11 +85,38 @@ void TcpForwarder::accept() {
       self->accept();
       return;
     }
+    std::error_code peer_ec;
+    const auto peer = client.remote_endpoint(peer_ec);
+    if (peer_ec || !self->admit(peer.address())) {
+      std::error_code ignored;
+      client.set_option(asio::socket_base::linger(true, 0), ignored);
+      client.close(ignored);
+      self->accept();
+      return;
+    }
     auto bridge = std::make_shared<TcpBridge>(std::move(client), self->context_, self->bridges_);
     self->bridges_->insert(bridge);
     bridge->start();
     self->accept();
   });
+}
+
+bool TcpForwarder::admit(const asio::ip::address& source) {
+  auto& c = context_.counters;
+  switch (sources_.admit(source)) {
+    case SourceTable::Verdict::admitted:
+      return true;
+    case SourceTable::Verdict::too_many:
+      ++c.downstream_cx_source_limit;
+      return false;
+    case SourceTable::Verdict::too_fast:
+      ++c.downstream_cx_source_rate;
+      return false;
+    case SourceTable::Verdict::table_full:
+      ++c.downstream_cx_source_table_full;
+      return false;
+  }
+  return false;
 }
 
 void TcpForwarder::stop() {

@@ -28,6 +28,8 @@ public:
     std::vector<asio::const_buffer>& gather;
     TrafficMeter& traffic;  ///< the whole proxy's
     std::uint64_t& next_connection_id;
+    MemoryBudget& budget;
+    const ProxyLimits& limits;
   };
 
   static Result<std::shared_ptr<TcpForwarder>> start(asio::io_context& io, stack::VpnInterface& vpn,
@@ -45,18 +47,25 @@ public:
   /// Closes a rate window of the gateway's meter and of each connection's.
   void sample(std::uint64_t tick, TrafficMeter::Clock::time_point now,
               TrafficMeter::Clock::duration min_window);
+  /// Appends every open connection (for shedding).
+  void collect(std::vector<std::shared_ptr<TcpBridge>>& out) const {
+    out.insert(out.end(), bridges_->begin(), bridges_->end());
+  }
   /// Closes the listening socket (the port is free when this returns) and resets every
   /// connection. Nothing of the forwarder runs afterwards.
   void stop();
 
 private:
   void accept();
+  /// Whether a client from `source` may open one more connection (counted if not).
+  bool admit(const asio::ip::address& source);
 
   TcpGatewayConfig config_;
   asio::ip::tcp::acceptor acceptor_;
   asio::steady_timer backoff_;
   asio::ip::tcp::endpoint bound_;
   TrafficMeter meter_;
+  SourceTable sources_;
   BridgeContext context_;
   std::shared_ptr<BridgeSet> bridges_ = std::make_shared<BridgeSet>();
   bool stopped_ = false;

@@ -36,7 +36,8 @@ Result<std::shared_ptr<UdpForwarder>> UdpForwarder::start(asio::io_context& io,
                                                           const UdpGatewayConfig& config,
                                                           Shared shared,
                                                           asio::ip::udp::socket& listening) {
-  if (config.max_flows == 0 || config.max_datagram == 0 || config.max_datagram > max_udp_payload)
+  if (config.max_flows == 0 || config.max_flows_per_source == 0 || config.max_datagram == 0 ||
+      config.max_datagram > max_udp_payload)
     return make_error_code(errc::invalid_gateway_config);
   auto forwarder = std::make_shared<UdpForwarder>(io, vpn, config, shared);
   auto& socket = forwarder->socket_;
@@ -83,6 +84,7 @@ void UdpForwarder::stop() {
   queued_bytes_ = 0;
   shared_.counters.flows_active -= flows_.size();
   by_activity_.clear();
+  flows_per_source_.clear();
   flows_.clear();  // removes every flow's pcb
 }
 
@@ -113,15 +115,30 @@ void UdpForwarder::read_datagrams() {
 
 UdpForwarder::Flow* UdpForwarder::flow_for(const asio::ip::udp::endpoint& client) {
   if (const auto it = flows_.find(client); it != flows_.end()) return it->second.get();
+  auto& from_source = flows_per_source_[client.address()];
+  if (from_source >= config_.max_flows_per_source) {
+    ++shared_.counters.flows_source_limit;
+    return nullptr;
+  }
   if (flows_.size() >= config_.max_flows) {
+    // Flows in use stay: a flood of new sources (spoofing costs nothing) may only take the
+    // places of flows that have been quiet for a while.
+    Flow* idlest = by_activity_.front();
+    if (Clock::now() - idlest->last_activity < config_.min_idle_to_evict) {
+      ++shared_.counters.flows_refused;
+      if (from_source == 0) flows_per_source_.erase(client.address());
+      return nullptr;
+    }
     ++shared_.counters.flows_evicted;
-    end_flow(by_activity_.front());  // the one idle the longest
+    end_flow(idlest);
   }
   auto flow = std::make_unique<Flow>(*this, client, ++shared_.next_connection_id);
   if (flow->pcb.open(vpn_, config_.service)) {
     ++shared_.counters.flows_failed;
+    if (flows_per_source_[client.address()] == 0) flows_per_source_.erase(client.address());
     return nullptr;
   }
+  ++flows_per_source_[client.address()];
   ++shared_.counters.flows_total;
   ++shared_.counters.flows_active;
   Flow* raw = flow.get();
@@ -133,6 +150,9 @@ UdpForwarder::Flow* UdpForwarder::flow_for(const asio::ip::udp::endpoint& client
 
 void UdpForwarder::end_flow(Flow* flow) {
   --shared_.counters.flows_active;
+  if (const auto it = flows_per_source_.find(flow->client.address());
+      it != flows_per_source_.end() && --it->second == 0)
+    flows_per_source_.erase(it);
   by_activity_.erase(flow->position);
   flows_.erase(flow->client);  // removes the pcb
 }
@@ -173,15 +193,17 @@ void UdpForwarder::to_client(Flow& flow, std::span<const std::uint8_t> datagram)
       return;
     }
   }
-  if (queued_bytes_ + datagram.size() > config_.max_queued_bytes) {
+  // Charged at their payload plus a fixed overhead, so that empty datagrams count too.
+  const std::size_t charge = datagram.size() + UdpGatewayConfig::queued_datagram_overhead;
+  if (queued_bytes_ + charge > config_.max_queued_bytes) {
     ++shared_.counters.datagrams_dropped;
     return;
   }
   // Counted as sent once it leaves the queue (by then the flow may be gone: the gateway's
   // meters still count it).
   queue_.push_back({flow.client, {datagram.begin(), datagram.end()}});
-  queued_bytes_ += datagram.size();
-  shared_.counters.client_bound_bytes_queued += datagram.size();
+  queued_bytes_ += charge;
+  shared_.counters.client_bound_bytes_queued += charge;
   if (!writing_) flush_queue();
 }
 
@@ -209,8 +231,9 @@ void UdpForwarder::flush_queue() {
       if (const auto it = flows_.find(next.client); it != flows_.end())
         it->second->meter.add_out(bytes);
     }
-    queued_bytes_ -= bytes;
-    shared_.counters.client_bound_bytes_queued -= bytes;
+    queued_bytes_ -= bytes + UdpGatewayConfig::queued_datagram_overhead;
+    shared_.counters.client_bound_bytes_queued -=
+        bytes + UdpGatewayConfig::queued_datagram_overhead;
     queue_.pop_front();
   }
 }

@@ -2,8 +2,10 @@
 // their own flow, a UDP pcb in the VPN with its own local port, so that the service's replies
 // find their way back to the client that asked.
 //
-//   client datagram ──▶ flow of its source (opened on first sight; the one idle longest is
-//                       evicted at max_flows) ──▶ UdpPcb::send (fragmented past the MTU)
+//   client datagram ──▶ flow of its source (opened on first sight, if its IP holds fewer than
+//                       max_flows_per_source; at max_flows the one idle longest is evicted if
+//                       idle for min_idle_to_evict, else the newcomer is refused)
+//                       ──▶ UdpPcb::send (fragmented past the MTU)
 //   service datagram ──▶ its flow ──▶ public socket send_to the flow's client (non-blocking;
 //                       while the socket is full, a bounded queue; beyond it, dropped)
 //   no datagram either way for idle_timeout ──▶ the flow ends
@@ -89,7 +91,8 @@ private:
   std::map<asio::ip::udp::endpoint, std::unique_ptr<Flow>> flows_;
   std::list<Flow*> by_activity_;  // least recently active first
   std::deque<Pending> queue_;     // datagrams for clients, waiting for room in the socket
-  std::size_t queued_bytes_ = 0;
+  std::size_t queued_bytes_ = 0;  // charged: payload + queued_datagram_overhead each
+  std::map<asio::ip::address, std::size_t> flows_per_source_;
   std::vector<std::uint8_t> buffer_;
   bool writing_ = false;  // waiting for room in the socket
   bool stopped_ = false;

@@ -35,12 +35,16 @@ void ReceiveQueue::consume(std::size_t n) {
   bytes_ -= n;
   while (n > 0) {
     struct pbuf* head = chains_.front();
+    const std::size_t pbufs = pbuf_clen(head);
     if (n >= head->tot_len) {
       n -= head->tot_len;
       pbuf_free(head);
       chains_.pop_front();
+      pbufs_ -= pbufs;
     } else {
-      chains_.front() = pbuf_free_header(head, static_cast<u16_t>(n));
+      head = pbuf_free_header(head, static_cast<u16_t>(n));
+      chains_.front() = head;
+      pbufs_ -= pbufs - pbuf_clen(head);
       n = 0;
     }
   }
@@ -50,10 +54,12 @@ void ReceiveQueue::clear() {
   for (struct pbuf* chain : chains_) pbuf_free(chain);
   chains_.clear();
   bytes_ = 0;
+  pbufs_ = 0;
 }
 
 void ReceiveQueue::push(struct pbuf* chain) {
   bytes_ += chain->tot_len;
+  pbufs_ += pbuf_clen(chain);
   chains_.push_back(chain);
 }
 
@@ -211,6 +217,23 @@ std::error_code TcpPcb::shutdown_send() {
 
 void TcpPcb::consume(std::size_t n) {
   received_.consume(n);
+  if (window_held_) {
+    withheld_ += n;
+    return;
+  }
+  reopen_window(n);
+}
+
+void TcpPcb::hold_window(bool hold) {
+  window_held_ = hold;
+  if (!hold) reopen_window(std::exchange(withheld_, 0));
+}
+
+std::size_t TcpPcb::send_queued() const {
+  return pcb_ == nullptr ? 0 : TCP_SND_BUF - std::min<std::size_t>(pcb_->snd_buf, TCP_SND_BUF);
+}
+
+void TcpPcb::reopen_window(std::size_t n) {
   // Reopen the window while the peer may still send. Once its FIN is in and ours is out
   // (LAST_ACK, CLOSING, TIME_WAIT), a window update would only provoke needless ACKs.
   if (pcb_ == nullptr) return;

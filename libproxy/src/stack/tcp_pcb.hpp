@@ -34,6 +34,10 @@ public:
 
   std::size_t size() const { return bytes_; }
   bool empty() const { return bytes_ == 0; }
+  /// What the held bytes cost: their payload plus pbuf_overhead per pbuf, about the allocation
+  /// of a small segment's frame (so a service's 1-byte segments count at their real weight).
+  std::size_t charged() const { return bytes_ + pbufs_ * pbuf_overhead; }
+  static constexpr std::size_t pbuf_overhead = 128;
   /// Points `out` at the first bytes (at most out.size() pieces); returns how many it filled.
   std::size_t gather(std::span<asio::const_buffer> out) const;
   /// Drops the first `n` bytes (n <= size()).
@@ -46,6 +50,7 @@ public:
 private:
   std::deque<struct pbuf*> chains_;
   std::size_t bytes_ = 0;
+  std::size_t pbufs_ = 0;
 };
 
 class TcpPcb {
@@ -89,8 +94,15 @@ public:
   std::error_code shutdown_send();
 
   ReceiveQueue& received() { return received_; }
-  /// The application delivered the first `n` received bytes: free them and reopen the window.
+  /// The application delivered the first `n` received bytes: free them and reopen the window
+  /// (unless it is held).
   void consume(std::size_t n);
+  /// While held, consume() frees bytes but lwIP's window stays closed by them; unholding reopens
+  /// it by everything withheld.
+  void hold_window(bool hold);
+  bool window_held() const { return window_held_; }
+  /// Bytes in lwIP's send buffer (queued or not yet acknowledged).
+  std::size_t send_queued() const;
 
   /// Ends a connection that is finished in both directions; lwIP completes the close alone.
   void close();
@@ -101,6 +113,7 @@ private:
   friend struct TcpPcbCallbacks;  // lwIP's C callbacks, in tcp_pcb.cpp
   void detach();
   std::error_code write(std::span<const std::uint8_t> data);  // tcp_write, in pieces of 64 KiB
+  void reopen_window(std::size_t n);
 
   Events& events_;
   struct tcp_pcb* pcb_ = nullptr;
@@ -108,6 +121,8 @@ private:
   bool connected_ = false;
   bool send_shut_ = false;  // our FIN is queued
   bool aborted_in_callback_ = false;
+  bool window_held_ = false;
+  std::size_t withheld_ = 0;  // consumed bytes not yet passed to tcp_recved
 };
 
 }  // namespace libproxy::stack
