@@ -98,6 +98,7 @@ int run(const proxyd::Options& options) {
   std::unique_ptr<proxyd::VpnTransport> transport;
   libproxy::Proxy proxy(io, options.rate_window);
   proxy.set_limits(options.limits);
+  proxy.set_stack_limits(options.stack_limits);
   if (use_gsb(options)) {
     const std::string url =
         options.gsb_url.empty() ? libproxy::gsb_url_from_environment() : options.gsb_url;

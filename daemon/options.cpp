@@ -176,6 +176,15 @@ Options parse_options(const std::vector<std::string_view>& args) {
       options.rate_window = parse_duration(value(), "--rate-window");
       if (options.rate_window < std::chrono::milliseconds(100))
         bad("--rate-window: at least 100ms");
+    } else if (arg == "--tcp-ooseq-max-bytes") {
+      options.stack_limits.tcp_ooseq_max_bytes =
+          parse_number<std::uint32_t>(value(), 1, 64u << 20, "--tcp-ooseq-max-bytes");
+    } else if (arg == "--tcp-ooseq-max-pbufs") {
+      options.stack_limits.tcp_ooseq_max_pbufs =
+          parse_number<std::uint16_t>(value(), 1, 0xFFFF, "--tcp-ooseq-max-pbufs");
+    } else if (arg == "--ip-reass-max-pbufs") {
+      options.stack_limits.ip_reass_max_pbufs =
+          parse_number<std::uint16_t>(value(), 1, 0xFFFF, "--ip-reass-max-pbufs");
     } else if (arg == "--max-connections") {
       max_connections = parse_number<std::size_t>(value(), 1, 1'000'000, "--max-connections");
       // ---- limits (memory, per source, probes) ----
@@ -291,6 +300,10 @@ Options:
   --udp-probe-rate-per-source R  UDP probe answers per second per client IP, burst 2R
                         (default 5).
   --udp-probe-rate R    UDP probe answers per second, all sources (default 1000).
+  --tcp-ooseq-max-bytes N  Out-of-order TCP bytes one VPN connection may hold; the
+                        queue's tail is dropped past it (default 524288).
+  --tcp-ooseq-max-pbufs N  The same in buffers, about one per segment (default 1024).
+  --ip-reass-max-pbufs N   Buffers held by IPv4 reassembly over all VPNs (default 128).
         T is in seconds, or in milliseconds with an "ms" suffix (e.g. 500ms).
   -h, --help            Show this text.
 

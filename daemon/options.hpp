@@ -48,6 +48,7 @@ struct Options {
   std::size_t udp_max_flows_per_source = libproxy::UdpGatewayConfig{}.max_flows_per_source;
   std::chrono::milliseconds udp_min_idle_to_evict = std::chrono::seconds(10);
   ProbeLimits probe_limits;
+  libproxy::StackLimits stack_limits;  ///< lwIP's out-of-order and reassembly bounds
 };
 
 /// Parses argv; throws std::invalid_argument with a message for the user on bad input.

@@ -224,6 +224,13 @@ void ManagementServer::add_status_routes() {
             PROXYD_PROBE_COUNTERS(PROXYD_PROBE_JSON)
 #undef PROXYD_PROBE_JSON
             w.EndObject();
+            w.Key("stack");
+            w.StartObject();
+            libproxy::for_each_counter(s->counters.stack, [&](const char* name, std::uint64_t v) {
+              w.Key(name);
+              w.Uint64(v);
+            });
+            w.EndObject();
             w.EndObject();
           });
         });

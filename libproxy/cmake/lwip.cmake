@@ -51,6 +51,7 @@ add_library(libproxy_lwip OBJECT
   ${LWIP_SRC}/core/memp.c
   ${LWIP_SRC}/core/netif.c
   ${LWIP_SRC}/core/pbuf.c
+  ${LWIP_SRC}/core/stats.c
   ${LWIP_SRC}/core/tcp.c
   ${LWIP_SRC}/core/tcp_in.c
   ${LWIP_SRC}/core/tcp_out.c

@@ -4,6 +4,7 @@
 #include "proxy/tcp_forwarder.hpp"
 #include "proxy/udp_forwarder.hpp"
 #include "stack/stack.hpp"
+#include "stack/stack_limits.hpp"
 #include "stack/vpn_interface.hpp"
 
 #include <asio/steady_timer.hpp>
@@ -236,6 +237,8 @@ void Proxy::set_limits(const ProxyLimits& limits) {
 }
 
 const ProxyLimits& Proxy::limits() const { return impl_->limits; }
+
+void Proxy::set_stack_limits(const StackLimits& limits) { stack::set_limits(limits); }
 
 Result<LinkCounters> Proxy::link_counters(const std::string& vpn_id) const {
   auto* vpn = impl_->find_vpn(vpn_id);

@@ -104,4 +104,15 @@ struct UdpGatewayConfig {
   std::vector<std::shared_ptr<TrafficMeter>> meters;
 };
 
+/// Bounds of the embedded TCP/IP stack against what a VPN peer sends; the same for every VPN.
+struct StackLimits {
+  /// Out-of-order TCP data one connection may hold, in bytes (payload) and in buffers (about
+  /// one per segment). The receive window (512 KiB) bounds the bytes anyway; the buffer cap
+  /// bounds the per-segment walk of the queue. Past either, the queue's tail is dropped.
+  std::uint32_t tcp_ooseq_max_bytes = 512 * 1024;
+  std::uint16_t tcp_ooseq_max_pbufs = 1024;
+  /// Buffers (about one per fragment) held by IPv4 reassembly, over all datagrams.
+  std::uint16_t ip_reass_max_pbufs = 128;
+};
+
 }  // namespace libproxy

@@ -55,12 +55,15 @@ namespace libproxy {
   COUNTER(flows_source_limit)      /* new client refused: its IP had too many flows */  \
   GAUGE(client_bound_bytes_queued) /* datagrams waiting for room (charged: +64 each) */
 
-#define LIBPROXY_STACK_COUNTERS(COUNTER, GAUGE)                                             \
-  GAUGE(vnet_pcbs_active)    /* lwIP TCP pcbs in any state but TIME_WAIT (listeners too) */ \
-  GAUGE(vnet_pcbs_time_wait) /* lwIP TCP pcbs in TIME_WAIT */                               \
-  COUNTER(frames_received)   /* Ethernet frames from every VPN link */                      \
-  COUNTER(frames_sent)       /* Ethernet frames to every VPN link */                        \
-  COUNTER(frames_dropped)    /* frames too short or too long to be valid, dropped on input */
+#define LIBPROXY_STACK_COUNTERS(COUNTER, GAUGE)                                                    \
+  GAUGE(vnet_pcbs_active)         /* lwIP TCP pcbs in any state but TIME_WAIT (listeners too) */   \
+  GAUGE(vnet_pcbs_time_wait)      /* lwIP TCP pcbs in TIME_WAIT */                                 \
+  COUNTER(frames_received)        /* Ethernet frames from every VPN link */                        \
+  COUNTER(frames_sent)            /* Ethernet frames to every VPN link */                          \
+  COUNTER(frames_dropped)         /* frames too short or too long to be valid, dropped on input */ \
+  COUNTER(ipv4_malformed_dropped) /* IPv4 runts, bad header length or total length */              \
+  COUNTER(tcp_ooseq_segments_dropped) /* out-of-order segments over a pcb's queue limit */         \
+  COUNTER(ip_reass_fragments_dropped) /* IPv4 fragments over the reassembly buffer limit */
 
 #define LIBPROXY_DECLARE_FIELD(name) std::uint64_t name = 0;
 

@@ -73,6 +73,8 @@ public:
   /// added afterwards; the memory bounds at once.
   void set_limits(const ProxyLimits& limits);
   const ProxyLimits& limits() const;
+  /// Bounds of the embedded stack (process-wide; applies from the next frame on).
+  void set_stack_limits(const StackLimits& limits);
 
   /// Joins a VPN: a virtual interface with `config`'s address, carried by `link`.
   std::error_code add_vpn(const VpnConfig& config, std::unique_ptr<VpnLink> link);

@@ -1,7 +1,10 @@
 #include "stack.hpp"
 
+#include "stack_limits.hpp"
+
 #include <lwip/init.h>
 #include <lwip/priv/tcp_priv.h>
+#include <lwip/stats.h>
 #include <lwip/tcp.h>
 #include <lwip/timeouts.h>
 
@@ -69,6 +72,8 @@ StackCounters Stack::counters() const {
   c.vnet_pcbs_active =
       count(tcp_active_pcbs) + count(tcp_bound_pcbs) + count(tcp_listen_pcbs.listen_pcbs);
   c.vnet_pcbs_time_wait = count(tcp_tw_pcbs);
+  c.tcp_ooseq_segments_dropped = ooseq_segments_dropped();
+  c.ip_reass_fragments_dropped = lwip_stats.ip_frag.memerr;
   return c;
 }
 

@@ -11,9 +11,14 @@
 #include <asio/steady_timer.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <thread>
 
 namespace libproxy::stack {
+
+/// Tests and fuzzers: while `now_ms` is set, lwIP's clock (sys_now) reads it instead of the
+/// steady clock, so that they drive lwIP's timers themselves (sys_check_timeouts).
+void use_manual_clock(const std::uint32_t* now_ms);
 
 class Stack {
 public:

@@ -50,6 +50,18 @@ err_t init_netif(struct netif* nif) {
   return ERR_OK;
 }
 
+// True if `packet` (what follows the Ethernet header) starts with a well-formed IPv4 header
+// that fits, and its total length neither cuts that header short nor runs past the frame
+// (Ethernet padding may follow it). lwIP 2.1.3's ip4_input reads the header's fields before
+// it checks that 20 bytes are there; this keeps every frame it sees within those bounds.
+bool plausible_ipv4(std::span<const std::uint8_t> packet) {
+  if (packet.size() < 20 || (packet[0] >> 4) != 4) return false;
+  const std::size_t header_size = std::size_t{packet[0] & 0x0Fu} * 4;
+  const std::size_t total_size = std::size_t{packet[2]} << 8 | packet[3];
+  return header_size >= 20 && header_size <= packet.size() && total_size >= header_size &&
+         total_size <= packet.size();
+}
+
 ip4_addr_t to_lwip(const asio::ip::address_v4& a) {
   ip4_addr_t out;
   out.addr = lwip_htonl(a.to_uint());
@@ -150,6 +162,11 @@ void VpnInterface::on_frame(std::span<const std::uint8_t> frame, FrameInfo info)
   const bool ip_only = frame.size() > 0xFFFF;
   if (ip_only && (frame[12] != 0x08 || frame[13] != 0x00)) {
     ++counters.frames_dropped;
+    return;
+  }
+  const bool ipv4 = frame[12] == 0x08 && frame[13] == 0x00;
+  if (ipv4 && !plausible_ipv4(frame.subspan(ethernet_header_size))) {
+    ++counters.ipv4_malformed_dropped;
     return;
   }
   if (ip_only) frame = frame.subspan(ethernet_header_size);

@@ -27,6 +27,15 @@ uint16_t libproxy_chksum_copy(void* dst, const void* src, uint16_t len);
  * used, because the pcb's netif leaves TCP checksums to its link (segmentation offload). */
 void libproxy_copy_sum_unused(int unused);
 
+struct tcp_pcb;
+/* TCP_OOSEQ_BYTES_LIMIT / TCP_OOSEQ_PBUFS_LIMIT: the per-pcb caps of the out-of-order queue,
+ * set at run time (stack/stack_limits.cpp). lwIP evaluates the bytes limit first, right before
+ * it trims the queue, so that call also counts the segments the trim will drop. */
+uint32_t libproxy_tcp_ooseq_bytes_limit(const struct tcp_pcb* pcb);
+uint16_t libproxy_tcp_ooseq_pbufs_limit(void);
+/* IP_REASS_MAX_PBUFS: pbufs held by IPv4 reassembly over all datagrams (stack_limits.cpp). */
+extern uint16_t libproxy_ip_reass_max_pbufs;
+
 #ifdef __cplusplus
 }
 #endif

@@ -49,7 +49,12 @@
 #define IP_FORWARD 0
 #define IP_REASSEMBLY 1
 #define IP_FRAG 1
-#define IP_REASS_MAX_PBUFS 128
+/* Fragments of UDP datagrams over the VPN MTU (UDP gateways allow 16 KiB datagrams) are
+ * reassembled; the pbufs they hold are capped at run time (--ip-reass-max-pbufs). The "+ 0"
+ * keeps init.c's preprocessor check (MEMP_NUM_REASSDATA > IP_REASS_MAX_PBUFS) valid: there the
+ * variable reads as 0. With MEMP_MEM_MALLOC the REASSDATA pool has no count of its own. */
+#define IP_REASS_MAX_PBUFS (libproxy_ip_reass_max_pbufs + 0)
+#define MEMP_NUM_REASSDATA 0
 #define IP_DEFAULT_TTL 64
 #define LWIP_NETIF_LOOPBACK 0
 #define LWIP_HAVE_LOOPIF 0
@@ -71,6 +76,12 @@
 #define TCP_SNDQUEUELOWAT (TCP_SND_QUEUELEN / 2)
 #define TCP_OVERSIZE TCP_MSS
 #define TCP_QUEUE_OOSEQ 1
+/* Out-of-order data per pcb, capped in bytes and pbufs at run time (--tcp-ooseq-max-bytes,
+ * --tcp-ooseq-max-pbufs). The pbuf cap also bounds lwIP's linear walk of the queue per arriving
+ * segment: a peer sending many tiny segments with gaps cannot make it long. Past a cap lwIP
+ * drops the queue's tail (the highest sequence numbers), which the peer retransmits. */
+#define TCP_OOSEQ_BYTES_LIMIT(pcb) libproxy_tcp_ooseq_bytes_limit(pcb)
+#define TCP_OOSEQ_PBUFS_LIMIT(pcb) libproxy_tcp_ooseq_pbufs_limit()
 #define LWIP_TCP_SACK_OUT 1
 #define LWIP_TCP_MAX_SACK_NUM 4
 #define LWIP_TCP_KEEPALIVE 0 /* the bridges' idle and linger timers cover dead peers */
@@ -126,8 +137,19 @@
   libproxy_tcp_isn(ip_2_ip4(local_ip)->addr, local_port, ip_2_ip4(remote_ip)->addr, remote_port)
 #define LWIP_RAND() libproxy_random_u32()
 
-/* ---- Statistics and debugging: off (the library keeps its own counters) ---------------------- */
-#define LWIP_STATS 0
+/* ---- Statistics and debugging: off (the library keeps its own counters), except IPv4
+ * reassembly's, read for the ip_reass_dropped counter (Stack::counters) ---------------------- */
+#define LWIP_STATS 1
+#define LINK_STATS 0
+#define ETHARP_STATS 0
+#define IP_STATS 0
+#define IPFRAG_STATS 1
+#define ICMP_STATS 0
+#define UDP_STATS 0
+#define TCP_STATS 0
+#define MEM_STATS 0
+#define MEMP_STATS 0
+#define SYS_STATS 0
 #define LWIP_STATS_DISPLAY 0
 
 #endif /* LIBPROXY_LWIPOPTS_H */

@@ -63,11 +63,16 @@ const std::array<std::uint64_t, 2>& isn_key() {
   return key;
 }
 
+const std::uint32_t* g_manual_clock = nullptr;
+
 }  // namespace
+
+void libproxy::stack::use_manual_clock(const std::uint32_t* now_ms) { g_manual_clock = now_ms; }
 
 extern "C" {
 
 u32_t sys_now(void) {
+  if (g_manual_clock != nullptr) return *g_manual_clock;
   using namespace std::chrono;
   return static_cast<u32_t>(
       duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count());

@@ -3,6 +3,20 @@
 #include <cstring>
 
 namespace libproxy::transport {
+
+bool parse_vnet_frame(std::span<const std::uint8_t> read, VnetFrame& out) {
+  if (read.size() < sizeof(VirtioNetHeader)) return false;
+  std::memcpy(&out.header, read.data(), sizeof(VirtioNetHeader));
+  out.frame = read.subspan(sizeof(VirtioNetHeader));
+  out.checksum_trusted =
+      (out.header.flags & (VirtioNetHeader::needs_checksum | VirtioNetHeader::data_valid)) != 0;
+  out.super_frame = out.header.gso_type != VirtioNetHeader::gso_none;
+  return true;
+}
+
+}  // namespace libproxy::transport
+
+namespace libproxy::transport {
 namespace {
 
 constexpr std::size_t ethernet_header = 14;

@@ -39,6 +39,18 @@ struct VirtioNetHeader {
 };
 static_assert(sizeof(VirtioNetHeader) == 10);
 
+/// One read from a TAP device with IFF_VNET_HDR: the virtio-net header, then the frame.
+struct VnetFrame {
+  VirtioNetHeader header;
+  std::span<const std::uint8_t> frame;
+  /// The kernel left the checksum to offload (NEEDS_CSUM) or checked it (DATA_VALID).
+  bool checksum_trusted = false;
+  /// A GSO super-frame: several segments' worth in one frame.
+  bool super_frame = false;
+};
+/// Splits `read` into header and frame; false if it is shorter than the header.
+bool parse_vnet_frame(std::span<const std::uint8_t> read, VnetFrame& out);
+
 class SegmentCoalescer {
 public:
   using Sink = std::function<void(const VirtioNetHeader& header, std::span<const std::uint8_t>,

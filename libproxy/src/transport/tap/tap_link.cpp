@@ -156,12 +156,11 @@ void TapLink::read_frames() {
     std::span<const std::uint8_t> frame{frame_buffer_.data(), static_cast<std::size_t>(n)};
     FrameInfo info;
     if (coalescer_ != nullptr) {
-      if (frame.size() < vnet_header) continue;
-      transport::VirtioNetHeader header;
-      std::memcpy(&header, frame.data(), vnet_header);
-      frame = frame.subspan(vnet_header);
-      info.checksum_trusted = (header.flags & (header.needs_checksum | header.data_valid)) != 0;
-      if (header.gso_type != header.gso_none) ++counters_.super_frames_received;
+      transport::VnetFrame parsed;
+      if (!transport::parse_vnet_frame(frame, parsed)) continue;
+      frame = parsed.frame;
+      info.checksum_trusted = parsed.checksum_trusted;
+      if (parsed.super_frame) ++counters_.super_frames_received;
     }
     ++counters_.frames_received;
     counters_.bytes_received += frame.size();

@@ -22,7 +22,16 @@
   do {                        \
     printf x;                 \
   } while (0)
-/* An lwIP assertion is a broken invariant inside the stack: stop at once. */
+/* An lwIP assertion is a broken invariant inside the stack: stop at once, in release builds too
+ * (LWIP_NOASSERT stays undefined). Silencing them would not make lwIP safe: past a failed
+ * assertion it goes on with a corrupt state (a receive window wrapped to 4 GiB, a queue out of
+ * order, a pbuf freed twice), which is worse than a restart. Instead, no assertion may be
+ * reachable from the network: the ones a VPN peer could reach in 2.1.3 are fixed by
+ * third_party/lwip/patches (0002: SYN in SYN_RCVD; 0007: out-of-order data past the window;
+ * 0008: options read past the header) and by VpnInterface's input checks (runt and malformed
+ * frames and IPv4 headers never reach lwIP). The evidence is tests/fuzz/stack_frames.cpp: it
+ * feeds arbitrary frames, split into arbitrary pbuf chains, to a stack built from this port with
+ * every assertion armed, through handshakes into established connections. */
 #define LWIP_PLATFORM_ASSERT(x)                                                                \
   do {                                                                                         \
     fprintf(stderr, "lwIP assertion \"%s\" failed at line %d in %s\n", x, __LINE__, __FILE__); \
