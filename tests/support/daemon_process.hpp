@@ -24,6 +24,7 @@ public:
   int stop(int signal);
   /// Waits for the process to exit by itself; returns the wait status.
   int wait();
+  pid_t pid() const { return pid_; }
 
 private:
   pid_t pid_ = -1;
