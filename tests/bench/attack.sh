@@ -25,7 +25,8 @@
 # The per-source connection rate limit is off (--connection-rate-per-source 0): the victim's
 # client is one source, and its connections per second would measure the limit.
 #   tests/bench/attack.sh     as root; BENCH_RUNS (3), BENCH_SECONDS (5), ATTACK_CAP (64),
-#                             ATTACK_FRAME_RATE (100000), ATTACK_CONNECT_RATE (2000);
+#                             ATTACK_FRAME_RATE (100000), ATTACK_CONNECT_RATE (2000),
+#                             ATTACK_WARMUP (2 s of attack before the phase's tests);
 #                             PROXYD_FLAGS: more golem-proxyd flags (--tcp-ooseq-max-pbufs 64)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,6 +37,7 @@ seconds=${BENCH_SECONDS:-5}
 cap=${ATTACK_CAP:-64}
 frame_rate=${ATTACK_FRAME_RATE:-100000}
 connect_rate=${ATTACK_CONNECT_RATE:-2000}
+warmup=${ATTACK_WARMUP:-2}
 tests/install-deps.sh iperf3 curl >&2
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/release --target golem-proxyd tcp_load attack_flood >/dev/null
@@ -161,6 +163,7 @@ for run in $(seq "$runs"); do
       flood=$!
       pids+=($flood)
       wait_line "$work/flood.log" flooding
+      sleep "$warmup"  # the out-of-order queues fill: the attack's steady state
       flood_ticks=$(cpu_ticks "$flood")
     fi
     echo 5 >"/proc/$proxyd/clear_refs"  # VmHWM starts again from VmRSS
