@@ -10,11 +10,15 @@
 #include <asio/read.hpp>
 #include <asio/write.hpp>
 
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <memory>
 #include <thread>
 
 using namespace testing;
@@ -240,4 +244,105 @@ TEST_CASE("Probe API errors answer with a JSON error and change nothing") {
   CHECK(api.post("/gateway-api/v1/udp/127.0.0.1:" + std::to_string(udp_port), entry("known"))
             ->status == 201);
   CHECK(api.http->Get(probe_path("udp", udp_port).c_str())->status == 404);
+}
+
+// ---- limits of the probe sockets ---------------------------------------------------------------
+
+namespace {
+
+std::uint64_t probe_counter(ApiDaemon& api, const char* name) {
+  const auto doc = parse(api.http->Get("/status-api/v1/status")->body);
+  return doc["probeLimits"][name].GetUint64();
+}
+
+// A UDP socket on `source` (any 127/8 address is loopback).
+int udp_socket_from(const char* source) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  inet_pton(AF_INET, source, &address.sin_addr);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  return fd;
+}
+
+void send_udp(int fd, unsigned short port, const std::string& datagram) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(port);
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::sendto(fd, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
+}
+
+}  // namespace
+
+TEST_CASE("a UDP probe rate-limits answers per source and never answers with more than it got") {
+  require_root_and_tap();
+  ApiDaemon api({"--udp-probe-rate-per-source", "1"});  // a bucket of 2, refilled 1 a second
+  const auto port = free_port();
+  const std::string long_token(200, 't');
+  REQUIRE(api.http
+              ->Put(probe_path("udp", port).c_str(), token_body("0xreq1", "udp-token"),
+                    "application/json")
+              ->status == 201);
+  REQUIRE(api.http
+              ->Put(probe_path("udp", port).c_str(), token_body("0xreq2", long_token),
+                    "application/json")
+              ->status == 200);
+  // One source asks 20 times at once: the bucket answers its burst, the rest are counted.
+  const int flooder = udp_socket_from("127.0.0.1");
+  for (int i = 0; i < 20; ++i) send_udp(flooder, port, "0xreq1");
+  REQUIRE(wait_until([&] {
+    return probe_counter(api, "udp_answered") + probe_counter(api, "udp_limited_source") == 20;
+  }));
+  CHECK(probe_counter(api, "udp_limited_source") >= 1);
+  ::close(flooder);
+
+  // A 200-byte token goes only to a request at least as long (padded with whitespace).
+  const int asker = udp_socket_from("127.0.0.2");
+  send_udp(asker, port, "0xreq2");
+  REQUIRE(wait_until([&] { return probe_counter(api, "udp_refused_amplification") == 1; }));
+  send_udp(asker, port, "0xreq2" + std::string(200, ' '));
+  pollfd p{asker, POLLIN, 0};
+  REQUIRE(::poll(&p, 1, 5000) == 1);
+  std::string reply(512, '\0');
+  const auto n = ::recv(asker, reply.data(), reply.size(), 0);
+  CHECK(reply.substr(0, static_cast<std::size_t>(std::max<long>(n, 0))) == long_token);
+  ::close(asker);
+}
+
+TEST_CASE("silent connections from one source do not block a TCP probe for others") {
+  require_root_and_tap();
+  ApiDaemon api({"--probe-max-connections-per-source", "2"});
+  const auto port = free_port();
+  REQUIRE(
+      api.http
+          ->Put(probe_path("tcp", port).c_str(), token_body("0xreq1", "tok-1"), "application/json")
+          ->status == 201);
+  asio::io_context io;
+  const auto connect_from = [&](const char* source) {
+    auto socket = std::make_unique<asio::ip::tcp::socket>(io, asio::ip::tcp::v4());
+    socket->bind({asio::ip::make_address(source), 0});
+    socket->connect({asio::ip::address_v4::loopback(), port});
+    return socket;
+  };
+  // Two silent connections hold this source's share; the third is closed on arrival.
+  auto silent1 = connect_from("127.0.0.1");
+  auto silent2 = connect_from("127.0.0.1");
+  auto third = connect_from("127.0.0.1");
+  std::string answer;
+  std::error_code ec;
+  asio::read(*third, asio::dynamic_buffer(answer), ec);
+  CHECK(answer.empty());
+  CHECK(probe_counter(api, "tcp_refused_source_limit") == 1);
+  // Another source is answered meanwhile.
+  auto other = connect_from("127.0.0.2");
+  asio::write(*other, asio::buffer(std::string("GET /0xreq1 HTTP/1.1\r\n\r\n")));
+  answer.clear();
+  asio::read(*other, asio::dynamic_buffer(answer), ec);
+  CHECK(status_line(answer) == "HTTP/1.1 200 OK");
+  // The silent ones are answered 408 after the header timeout, and free their places.
+  answer.clear();
+  asio::read(*silent1, asio::dynamic_buffer(answer), ec);
+  CHECK(status_line(answer) == "HTTP/1.1 408 Request Timeout");
+  CHECK(probe_counter(api, "tcp_header_timeouts") >= 1);
 }
