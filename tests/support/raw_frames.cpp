@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <random>
 #include <stdexcept>
 #include <system_error>
 
@@ -43,7 +44,13 @@ std::uint16_t fold(std::uint32_t sum) {
 }  // namespace
 
 RawLink::RawLink(const Netns& node, const std::string& device)
-    : fd_(node.socket(AF_PACKET, SOCK_RAW)) {
+    : RawLink(node.socket(AF_PACKET, SOCK_RAW), device) {}
+
+RawLink::RawLink(const std::string& device)
+    : RawLink(::socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), device) {}
+
+RawLink::RawLink(int packet_socket, const std::string& device) : fd_(packet_socket) {
+  if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "socket AF_PACKET");
   ifreq request{};
   std::strncpy(request.ifr_name, device.c_str(), IFNAMSIZ - 1);
   // The socket was made in the namespace, so the index is the namespace's.
@@ -117,6 +124,37 @@ std::vector<std::uint8_t> tcp_frame(const SeenSegment& h, std::span<const std::u
   pseudo += IPPROTO_TCP + std::uint32_t(tcp_length);
   write16(tcp + 16, fold(sum16({tcp, tcp_length}, pseudo)));
   return frame;
+}
+
+std::vector<std::vector<std::uint8_t>> malformed_frames(const SeenSegment& like) {
+  std::vector<std::vector<std::uint8_t>> out;
+  std::mt19937 random(7);
+  const auto ethernet = [&](std::uint16_t type, std::size_t size) {
+    std::vector<std::uint8_t> frame(size);
+    for (auto& b : frame) b = std::uint8_t(random());
+    std::copy(like.destination_mac.begin(), like.destination_mac.end(), frame.begin());
+    std::copy(like.source_mac.begin(), like.source_mac.end(), frame.begin() + 6);
+    frame[12] = std::uint8_t(type >> 8);
+    frame[13] = std::uint8_t(type);
+    return frame;
+  };
+  for (std::size_t size : {14, 15, 20, 33, 34, 60, 200, 1234})
+    out.push_back(ethernet(ETH_P_IP, size));
+  for (std::size_t size : {14, 20, 41, 42, 60}) out.push_back(ethernet(ETH_P_ARP, size));
+  auto bad_ihl = tcp_frame(like, {});
+  bad_ihl[14] = 0x4F;  // a header longer than the frame
+  out.push_back(bad_ihl);
+  auto long_total = tcp_frame(like, {});
+  long_total[16] = 0xFF;  // total length past the frame's end
+  out.push_back(long_total);
+  auto short_total = tcp_frame(like, {});
+  short_total[16] = 0;
+  short_total[17] = 10;  // total length shorter than its header
+  out.push_back(short_total);
+  auto options = tcp_frame(like, std::vector<std::uint8_t>(20, 0x02));
+  options[14 + 20 + 12] = 0xF0;  // data offset 60: options run past the segment
+  out.push_back(options);
+  return out;
 }
 
 }  // namespace testing

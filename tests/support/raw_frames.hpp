@@ -28,6 +28,9 @@ class RawLink {
 public:
   /// An AF_PACKET socket bound to `device` inside `node` (the proxy's TAP, moved there).
   RawLink(const Netns& node, const std::string& device);
+  /// The same for `device` in the calling thread's namespace (a program run by ip netns exec,
+  /// or a thread that entered one with setns).
+  explicit RawLink(const std::string& device);
   ~RawLink();
   RawLink(const RawLink&) = delete;
   RawLink& operator=(const RawLink&) = delete;
@@ -38,6 +41,7 @@ public:
   std::optional<SeenSegment> next_tcp(int timeout_ms);
 
 private:
+  RawLink(int packet_socket, const std::string& device);
   int fd_ = -1;
 };
 
@@ -45,5 +49,9 @@ private:
 std::vector<std::uint8_t> tcp_frame(const SeenSegment& header,
                                     std::span<const std::uint8_t> payload,
                                     std::uint16_t window = 65535);
+
+/// Frames no well-behaved node sends, addressed like `like`: noise, runts, lies about lengths,
+/// bad headers (IPv4 and ARP).
+std::vector<std::vector<std::uint8_t>> malformed_frames(const SeenSegment& like);
 
 }  // namespace testing
