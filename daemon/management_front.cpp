@@ -173,7 +173,13 @@ void ManagementFront::start(Handler handler) {
 }
 
 void ManagementFront::stop() {
-  if (stopping_.exchange(true)) return;
+  {
+    // Set under the workers' mutex: a worker between its predicate check and its wait would
+    // otherwise miss the notify below and join() would hang.
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
   if (wake_fd_ >= 0) {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto written = ::write(wake_fd_, &one, sizeof one);
