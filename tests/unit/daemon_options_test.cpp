@@ -147,6 +147,10 @@ TEST_CASE("golem-proxyd parses the management API's bounds") {
   CHECK(defaults.max_headers == 100);
   CHECK(defaults.request_timeout == std::chrono::seconds(10));
   CHECK(defaults.max_queued_requests == 64);
+  CHECK(defaults.max_pending_per_source == 32);
+  CHECK(parse_options({"--api-max-pending-per-source", "4"}).api_limits.max_pending_per_source ==
+        4);
+  CHECK_THROWS_AS(parse_options({"--api-max-pending-per-source", "0"}), std::invalid_argument);
   const auto limits =
       parse_options({"--api-max-header-bytes", "4096", "--api-max-headers", "20",
                      "--api-request-timeout", "750ms", "--api-max-body-bytes", "2048",
