@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <net/if.h>
+
 #include <charconv>
 #include <stdexcept>
 
@@ -43,8 +45,11 @@ asio::ip::address parse_ip_address(std::string_view text) {
     // A zone means something only for IPv6 link-local addresses, and only if the interface is
     // there: asio maps an unknown name to zone 0 and drops it ("[::1%junk]" would be "[::1]").
     const auto zone = text.substr(percent + 1);
+    // A numeric zone ("%5") is taken by asio as an index unchecked: the index must name one.
+    char name[IF_NAMESIZE];
     if (!address.is_v6() || !address.to_v6().is_link_local() || !is_interface_name(zone) ||
-        address.to_v6().scope_id() == 0)
+        address.to_v6().scope_id() == 0 ||
+        if_indextoname(static_cast<unsigned>(address.to_v6().scope_id()), name) == nullptr)
       bad(
           fmt::format("'{}': a zone (%NAME) is only allowed on an IPv6 link-local address, "
                       "naming an interface of this machine",

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <unordered_map>
 
 namespace proxyd {
 namespace {
@@ -20,8 +21,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using State = RequestHeadScanner::State;
 
-// How long a rejected connection is read from (and its input dropped) before it is closed.
-constexpr auto closing_time = std::chrono::milliseconds(500);
+// How long accepts stop when the process is out of descriptors: the listen socket stays
+// readable, so polling it meanwhile would spin.
+constexpr auto accept_pause = std::chrono::milliseconds(100);
+// recv calls per connection per poll round: one busy sender cannot hold the front thread.
+constexpr int reads_per_round = 4;
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -121,6 +125,7 @@ struct ManagementFront::Connection {
   int fd = -1;
   std::string received;
   std::unique_ptr<RequestHeadScanner> scanner;
+  std::string source;  ///< the peer's address bytes (no port)
   Clock::time_point deadline;
   bool closing = false;
   bool continue_sent = false;
@@ -173,7 +178,13 @@ void ManagementFront::start(Handler handler) {
 }
 
 void ManagementFront::stop() {
-  if (stopping_.exchange(true)) return;
+  {
+    // Set under the workers' mutex: a worker between its predicate check and its wait would
+    // otherwise miss the notify below and join() would hang.
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
   if (wake_fd_ >= 0) {
     const std::uint64_t one = 1;
     [[maybe_unused]] const auto written = ::write(wake_fd_, &one, sizeof one);
@@ -187,7 +198,10 @@ void ManagementFront::stop() {
 }
 
 bool ManagementFront::write_all(int fd, std::string_view data, std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
+  return write_all(fd, data, Clock::now() + timeout);
+}
+
+bool ManagementFront::write_all(int fd, std::string_view data, Clock::time_point deadline) {
   while (!data.empty()) {
     const auto sent = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
     if (sent > 0) {
@@ -218,7 +232,7 @@ void ManagementFront::reject(Connection& c, int status, const char* code,
   [[maybe_unused]] const auto sent = ::send(c.fd, response.data(), response.size(), MSG_NOSIGNAL);
   ::shutdown(c.fd, SHUT_WR);
   c.closing = true;
-  c.deadline = Clock::now() + closing_time;
+  c.deadline = Clock::now() + limits_.closing_time;
   c.received.clear();
   c.received.shrink_to_fit();
 }
@@ -237,24 +251,57 @@ bool ManagementFront::enqueue(Job job) {
 }
 
 void ManagementFront::accept_all(std::vector<Connection>& connections) {
+  std::unordered_map<std::string, std::size_t> per_source;  // connections held per address
+  for (const auto& c : connections) ++per_source[c.source];
+  const auto busy = [](int fd, const char* message) {
+    // Answered and closed at once: lingering here would let a flood hold slots anyway.
+    const auto response = error_response(503, "Service Unavailable", "busy", message);
+    [[maybe_unused]] const auto sent = ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  };
   for (int i = 0; i < 64; ++i) {  // a bounded batch, then the other sockets get their turn
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return;
+    sockaddr_storage peer{};
+    socklen_t peer_length = sizeof peer;
+    const int fd = ::accept4(listen_fd_, reinterpret_cast<sockaddr*>(&peer), &peer_length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        ++counters_.accept_paused_no_descriptors;
+        accept_paused_until_ = Clock::now() + accept_pause;
+      }
+      return;
+    }
     ++counters_.connections_accepted;
-    Connection c;
-    c.fd = fd;
-    c.deadline = Clock::now() + limits_.request_timeout;
-    const auto reading = std::count_if(connections.begin(), connections.end(),
-                                       [](const Connection& x) { return !x.closing; });
-    if (static_cast<std::size_t>(reading) >= limits_.max_pending_connections) {
-      // Answered and closed at once: lingering here would let a flood hold slots anyway.
-      ++counters_.rejected_too_many_pending;
-      const auto response = error_response(503, "Service Unavailable", "busy",
-                                           "too many connections are sending requests; try again");
-      [[maybe_unused]] const auto sent = ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+    if (connections.size() >= limits_.max_connections()) {
+      // Not even an answer: past this the front would only trade descriptors for a flood.
+      ++counters_.rejected_too_many_connections;
       ::close(fd);
       continue;
     }
+    Connection c;
+    c.fd = fd;
+    c.deadline = Clock::now() + limits_.request_timeout;
+    if (peer.ss_family == AF_INET) {
+      const auto& a = reinterpret_cast<const sockaddr_in&>(peer).sin_addr;
+      c.source.assign(reinterpret_cast<const char*>(&a), sizeof a);
+    } else if (peer.ss_family == AF_INET6) {
+      const auto& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+      c.source.assign(reinterpret_cast<const char*>(&a), sizeof a);
+    }
+    auto& from_source = per_source[c.source];
+    if (from_source >= limits_.max_pending_per_source) {
+      ++counters_.rejected_per_source;
+      busy(fd, "too many connections from this address are sending requests; try again");
+      continue;
+    }
+    const auto reading = std::count_if(connections.begin(), connections.end(),
+                                       [](const Connection& x) { return !x.closing; });
+    if (static_cast<std::size_t>(reading) >= limits_.max_pending_connections) {
+      ++counters_.rejected_too_many_pending;
+      busy(fd, "too many connections are sending requests; try again");
+      continue;
+    }
+    ++from_source;
     c.scanner = std::make_unique<RequestHeadScanner>(limits_);
     connections.push_back(std::move(c));
   }
@@ -262,7 +309,7 @@ void ManagementFront::accept_all(std::vector<Connection>& connections) {
 
 bool ManagementFront::read_from(Connection& c) {
   char buffer[16 * 1024];
-  for (;;) {
+  for (int round = 0; round < reads_per_round; ++round) {
     const auto got = ::recv(c.fd, buffer, sizeof buffer, 0);
     if (got == 0) return false;  // the peer is gone (or done after our answer)
     if (got < 0) return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
@@ -316,6 +363,7 @@ bool ManagementFront::read_from(Connection& c) {
     c.fd = -1;  // the worker owns it now
     return false;
   }
+  return true;  // more may be there: the next poll round reads on
 }
 
 void ManagementFront::run_front() {
@@ -324,8 +372,11 @@ void ManagementFront::run_front() {
   while (!stopping_) {
     polled.clear();
     polled.push_back({wake_fd_, POLLIN, 0});
-    polled.push_back({listen_fd_, POLLIN, 0});
     auto next_deadline = Clock::now() + std::chrono::seconds(60);
+    const bool accepting = Clock::now() >= accept_paused_until_;
+    // Left out while paused (fd -1: poll skips it), so that its readiness does not spin.
+    polled.push_back({accepting ? listen_fd_ : -1, POLLIN, 0});
+    if (!accepting) next_deadline = accept_paused_until_;
     for (const auto& c : connections) {
       polled.push_back({c.fd, POLLIN, 0});
       next_deadline = std::min(next_deadline, c.deadline);
@@ -360,12 +411,15 @@ void ManagementFront::run_front() {
         ::close(c.fd);
     }
     connections = std::move(kept);
-    if (polled[1].revents != 0) accept_all(connections);
-    counters_.pending_connections = static_cast<std::uint64_t>(std::count_if(
+    if (accepting && polled[1].revents != 0) accept_all(connections);
+    const auto pending = static_cast<std::uint64_t>(std::count_if(
         connections.begin(), connections.end(), [](const Connection& c) { return !c.closing; }));
+    counters_.pending_connections = pending;
+    counters_.closing_connections = connections.size() - pending;
   }
   for (const auto& c : connections) ::close(c.fd);
   counters_.pending_connections = 0;
+  counters_.closing_connections = 0;
 }
 
 void ManagementFront::run_worker() {

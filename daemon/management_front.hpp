@@ -3,7 +3,8 @@
 // and the route handlers), so a slow or endless sender holds a slot of the front, never a
 // worker, and every bound is enforced before authentication.
 //
-//   accept --(pending >= max: 503)--> closing
+//   accept --(held >= 2 x max pending: closed at once; descriptors short: accepts paused)
+//     |----(its address holds >= max per source, or pending >= max: 503, closed at once)
 //     |
 //     v
 //   reading --(head + body arrived)--> queued --(worker)--> handle() --> closed
@@ -74,9 +75,13 @@ struct ApiFrontCounters {
   std::atomic<std::uint64_t> rejected_request_timeout{0};
   std::atomic<std::uint64_t> rejected_too_many_pending{0};
   std::atomic<std::uint64_t> rejected_queue_full{0};
-  std::atomic<std::uint64_t> rejected_unauthorized{0};  ///< counted by the server's handlers
-  std::atomic<std::uint64_t> pending_connections{0};    ///< gauge: reading a request
-  std::atomic<std::uint64_t> queued_requests{0};        ///< gauge: waiting for a worker
+  std::atomic<std::uint64_t> rejected_too_many_connections{0};  ///< closed without an answer
+  std::atomic<std::uint64_t> rejected_per_source{0};  ///< over --api-max-pending-per-source
+  std::atomic<std::uint64_t> accept_paused_no_descriptors{0};  ///< EMFILE/ENFILE back-offs
+  std::atomic<std::uint64_t> rejected_unauthorized{0};         ///< counted by the server's handlers
+  std::atomic<std::uint64_t> pending_connections{0};           ///< gauge: reading a request
+  std::atomic<std::uint64_t> queued_requests{0};               ///< gauge: waiting for a worker
+  std::atomic<std::uint64_t> closing_connections{0};           ///< gauge: answered, input dropped
 
   /// f(name, value, is_gauge) for each, in a fixed order.
   template <class F>
@@ -91,9 +96,13 @@ struct ApiFrontCounters {
     f("rejected_request_timeout", rejected_request_timeout.load(), false);
     f("rejected_too_many_pending", rejected_too_many_pending.load(), false);
     f("rejected_queue_full", rejected_queue_full.load(), false);
+    f("rejected_too_many_connections", rejected_too_many_connections.load(), false);
+    f("accept_paused_no_descriptors", accept_paused_no_descriptors.load(), false);
+    f("rejected_per_source", rejected_per_source.load(), false);
     f("rejected_unauthorized", rejected_unauthorized.load(), false);
     f("pending_connections", pending_connections.load(), true);
     f("queued_requests", queued_requests.load(), true);
+    f("closing_connections", closing_connections.load(), true);
   }
 };
 
@@ -121,6 +130,9 @@ public:
 
   /// Writes all of `data` to a non-blocking socket, waiting for room up to `timeout`.
   static bool write_all(int fd, std::string_view data, std::chrono::milliseconds timeout);
+  /// The same, up to `deadline`: one response's writes share one deadline.
+  static bool write_all(int fd, std::string_view data,
+                        std::chrono::steady_clock::time_point deadline);
 
 private:
   struct Connection;
@@ -140,6 +152,7 @@ private:
   ApiFrontCounters counters_;
   Handler handler_;
   int listen_fd_ = -1, wake_fd_ = -1, port_ = 0;
+  std::chrono::steady_clock::time_point accept_paused_until_{};  ///< front thread only
   std::atomic<bool> stopping_{false};
   std::thread front_;
   std::vector<std::thread> workers_;

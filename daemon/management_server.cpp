@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <optional>
 #include <regex>
 
 namespace proxyd {
@@ -136,8 +137,11 @@ public:
       in_memory.append(ptr, size);
       return static_cast<ssize_t>(size);
     }
-    return ManagementFront::write_all(fd_, {ptr, size}, write_timeout_) ? static_cast<ssize_t>(size)
-                                                                        : -1;
+    // One deadline for the whole response, from its first write: a client that never reads
+    // holds a worker for write_timeout once, not once per write call.
+    if (!deadline_) deadline_ = std::chrono::steady_clock::now() + write_timeout_;
+    return ManagementFront::write_all(fd_, {ptr, size}, *deadline_) ? static_cast<ssize_t>(size)
+                                                                    : -1;
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     address(&getpeername, ip, port);
@@ -173,6 +177,7 @@ private:
   std::size_t position_ = 0;
   bool written_ = false;
   std::chrono::milliseconds write_timeout_;
+  std::optional<std::chrono::steady_clock::time_point> deadline_;
 };
 
 }  // namespace

@@ -251,6 +251,9 @@ Options parse_options(const std::vector<std::string_view>& args) {
     } else if (arg == "--api-max-pending") {
       options.api_limits.max_pending_connections =
           parse_number<std::size_t>(value(), 1, 100'000, "--api-max-pending");
+    } else if (arg == "--api-max-pending-per-source") {
+      options.api_limits.max_pending_per_source =
+          parse_number<std::size_t>(value(), 1, 100'000, "--api-max-pending-per-source");
     } else if (arg == "--api-workers") {
       options.api_limits.workers = parse_number<std::size_t>(value(), 1, 256, "--api-workers");
     } else if (arg == "--api-queue") {
@@ -345,7 +348,9 @@ Options:
                         opened (default 10).
   --api-max-body-bytes N  Answer 413 to a body over N bytes (default 65536).
   --api-max-pending N   Connections still sending their request; past N, new ones get 503
-                        (default 512).
+                        (default 512). Past 2 x N held (sending, or being answered an
+                        error), new ones are closed at once.
+  --api-max-pending-per-source N  Connections one address may hold; past N, 503 (default 32).
   --api-workers N       Threads running API requests (default 4).
   --api-queue N         Complete requests waiting for a worker; past N, 503 (default 64).
   --public-address IP   Where a gateway given as a bare port binds (default 0.0.0.0).

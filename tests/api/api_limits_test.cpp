@@ -199,3 +199,47 @@ TEST_CASE("api: a body announced with Expect 100-continue is served") {
   asio::read(socket, asio::dynamic_buffer(answer), ec);
   CHECK(status_line(answer) == "HTTP/1.1 201 Created");  // and no second interim answer
 }
+
+TEST_CASE("api: one address holding its per-source cap does not lock out another") {
+  ApiDaemon daemon(
+      {"--api-token", "s3cret", "--api-max-pending", "40", "--api-max-pending-per-source", "32"});
+  daemon.http->set_bearer_token_auth("s3cret");
+  const auto connect_from = [&](asio::ip::tcp::socket& socket, const char* source) {
+    socket.open(asio::ip::tcp::v4());
+    socket.bind({asio::ip::make_address(source), 0});  // the whole of 127/8 is this machine
+    socket.connect({asio::ip::address_v4::loopback(), static_cast<unsigned short>(daemon.port)});
+  };
+  // 127.0.0.3 holds its cap of connections that never finish their request.
+  asio::io_context io;
+  std::vector<asio::ip::tcp::socket> slow;
+  for (int i = 0; i < 32; ++i) {
+    slow.emplace_back(io);
+    connect_from(slow.back(), "127.0.0.3");
+    asio::write(slow.back(), asio::buffer(std::string("GET / HTTP/1.1\r\nX-Slow: ")));
+  }
+  for (int i = 0; i < 300 && api_counter(daemon, "pending_connections") < 32; ++i)
+    std::this_thread::sleep_for(10ms);
+  REQUIRE(api_counter(daemon, "pending_connections") == 32);
+
+  // Its next connection is refused and counted ...
+  asio::ip::tcp::socket extra(io);
+  connect_from(extra, "127.0.0.3");
+  std::string refused;
+  std::error_code ec;
+  asio::read(extra, asio::dynamic_buffer(refused), ec);
+  CHECK(status_line(refused) == "HTTP/1.1 503 Service Unavailable");
+  CHECK(api_counter(daemon, "rejected_per_source") == 1);
+  CHECK(api_counter(daemon, "rejected_too_many_pending") == 0);
+
+  // ... while another address is answered, authenticated.
+  asio::ip::tcp::socket other(io);
+  connect_from(other, "127.0.0.2");
+  asio::write(other, asio::buffer(std::string("GET /status-api/v1/status HTTP/1.1\r\nHost: x\r\n"
+                                              "Authorization: Bearer s3cret\r\n\r\n")));
+  std::string answer;
+  asio::read(other, asio::dynamic_buffer(answer), ec);
+  CHECK(status_line(answer) == "HTTP/1.1 200 OK");
+  const auto metrics = daemon.http->Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("\ngolem_proxy_api_rejected_per_source_total 1\n") != std::string::npos);
+}

@@ -41,7 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (has_control(options.api_token) || has_control(options.gsb_url)) __builtin_trap();
     const auto& limits = options.api_limits;
     if (limits.workers == 0 || limits.max_queued_requests == 0 || limits.max_headers == 0 ||
-        limits.request_timeout.count() <= 0)
+        limits.max_pending_per_source == 0 || limits.request_timeout.count() <= 0)
       __builtin_trap();
   } catch (const std::invalid_argument&) {
   }

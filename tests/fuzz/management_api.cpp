@@ -26,7 +26,7 @@ namespace {
 class NoTransport final : public proxyd::VpnTransport {
 public:
   const char* name() const override { return "none"; }
-  std::unique_ptr<libproxy::VpnLink> open(const std::string&, std::string&,
+  std::unique_ptr<libproxy::VpnLink> open(const std::string&, const std::string&, std::string&,
                                           std::error_code& ec) override {
     ec = std::make_error_code(std::errc::operation_not_permitted);
     return nullptr;

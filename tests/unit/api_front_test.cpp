@@ -8,7 +8,13 @@
 #include <asio/write.hpp>
 #include <catch2/catch.hpp>
 
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -152,4 +158,102 @@ TEST_CASE("the request head scanner finds the head however the bytes arrive") {
         State::chunked);
   CHECK(scan_bytewise("GET / HTTP/1.1\r\n folded\r\n\r\n").first == State::malformed);
   CHECK(scan_bytewise("GET / HTTP/1.1\r\nA: 1\nB: 2\r\n\r\n").first == State::malformed);
+}
+
+TEST_CASE("the API front closes at once past twice its pending connections held") {
+  ApiLimits limits;
+  limits.max_pending_connections = 2;  // so at most 4 held, sending or closing
+  limits.max_pending_per_source = 100;
+  limits.closing_time = 60s;  // the rejected ones stay for the whole test
+  ManagementFront front(limits);
+  std::string error;
+  REQUIRE(front.bind("127.0.0.1", 0, error));
+  HeldHandler held;
+  held.release();
+  front.start(held.handler());
+  asio::io_context io;
+  std::vector<std::unique_ptr<Client>> rejected;
+  for (int i = 0; i < 4; ++i) {
+    rejected.push_back(std::make_unique<Client>(io, front.port()));
+    rejected.back()->send("not http\r\n\r\n");
+    CHECK(rejected.back()->answer() == "HTTP/1.1 400 Bad Request");  // and the write side shut
+  }
+  REQUIRE(eventually([&] { return front.counters().closing_connections.load(); }, 4));
+  CHECK(front.counters().pending_connections == 0);
+  // No pending slot is taken, yet the next connection is closed without an answer.
+  Client over(io, front.port());
+  CHECK(over.answer().empty());
+  CHECK(front.counters().rejected_too_many_connections == 1);
+  // Once the rejected peers close, the front serves again.
+  rejected.clear();
+  REQUIRE(eventually([&] { return front.counters().closing_connections.load(); }, 0));
+  Client served(io, front.port());
+  served.send(request);
+  CHECK(served.answer() == "HTTP/1.1 200 OK");
+  front.stop();
+}
+
+TEST_CASE("the API front pauses accepting while the process is out of descriptors") {
+  ManagementFront front(ApiLimits{});
+  std::string error;
+  REQUIRE(front.bind("127.0.0.1", 0, error));
+  HeldHandler held;
+  held.release();
+  front.start(held.handler());
+  asio::io_context io;
+  asio::ip::tcp::socket client(io);
+  client.open(asio::ip::tcp::v4());  // its descriptor before they run out
+
+  // Every descriptor under a lowered limit taken; restored however the test ends.
+  struct Exhausted {
+    rlimit saved{};
+    std::vector<int> taken;
+    bool lowered = false, out_of_descriptors = false;
+    Exhausted() {  // no REQUIRE in here: a throwing constructor would skip the destructor
+      const int lowest_free = ::dup(0);
+      if (getrlimit(RLIMIT_NOFILE, &saved) != 0 || lowest_free < 0) return;
+      ::close(lowest_free);
+      rlimit low = saved;
+      low.rlim_cur = static_cast<rlim_t>(lowest_free) + 16;
+      lowered = setrlimit(RLIMIT_NOFILE, &low) == 0;
+      if (!lowered) return;
+      for (int fd; (fd = ::dup(0)) >= 0;) taken.push_back(fd);  // bounded by the limit
+      out_of_descriptors = errno == EMFILE;
+    }
+    void release() {
+      for (const int fd : taken) ::close(fd);
+      taken.clear();
+      if (lowered) setrlimit(RLIMIT_NOFILE, &saved);
+      lowered = false;
+    }
+    ~Exhausted() { release(); }
+  } exhausted;
+  REQUIRE(exhausted.out_of_descriptors);
+  client.connect({asio::ip::address_v4::loopback(), static_cast<unsigned short>(front.port())});
+  // accept4 fails with EMFILE: counted, and the front backs off instead of spinning.
+  const bool paused = eventually(
+      [&] { return std::min<std::uint64_t>(front.counters().accept_paused_no_descriptors, 1); }, 1);
+  exhausted.release();
+  REQUIRE(paused);
+  CHECK(front.counters().connections_accepted == 0);
+  // With descriptors back, the waiting connection is accepted and served.
+  asio::write(client, asio::buffer(request));
+  std::string all;
+  std::error_code ec;
+  asio::read(client, asio::dynamic_buffer(all), ec);
+  CHECK(all.substr(0, all.find('\r')) == "HTTP/1.1 200 OK");
+  front.stop();
+}
+
+TEST_CASE("the API front's writes share one deadline") {
+  int pair[2];
+  REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, pair) == 0);
+  const std::string chunk(1 << 20, 'x');  // more than the socket buffers hold; never read
+  const auto deadline = std::chrono::steady_clock::now() + 50ms;
+  CHECK_FALSE(ManagementFront::write_all(pair[0], chunk, deadline));
+  // The buffer is full and the deadline passed: a later write of the same response fails too,
+  // instead of waiting a fresh timeout.
+  CHECK_FALSE(ManagementFront::write_all(pair[0], chunk, deadline));
+  ::close(pair[0]);
+  ::close(pair[1]);
 }

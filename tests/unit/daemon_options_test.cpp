@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <net/if.h>
+
 #include <stdexcept>
 
 using proxyd::parse_endpoint;
@@ -147,6 +149,10 @@ TEST_CASE("golem-proxyd parses the management API's bounds") {
   CHECK(defaults.max_headers == 100);
   CHECK(defaults.request_timeout == std::chrono::seconds(10));
   CHECK(defaults.max_queued_requests == 64);
+  CHECK(defaults.max_pending_per_source == 32);
+  CHECK(parse_options({"--api-max-pending-per-source", "4"}).api_limits.max_pending_per_source ==
+        4);
+  CHECK_THROWS_AS(parse_options({"--api-max-pending-per-source", "0"}), std::invalid_argument);
   const auto limits =
       parse_options({"--api-max-header-bytes", "4096", "--api-max-headers", "20",
                      "--api-request-timeout", "750ms", "--api-max-body-bytes", "2048",
@@ -197,6 +203,15 @@ TEST_CASE("golem-proxyd refuses ids and addresses that are not clean text") {
 TEST_CASE("addresses take a zone only on an IPv6 link-local address of this machine") {
   CHECK(proxyd::parse_ip_address("fe80::1%lo").to_v6().scope_id() != 0);
   CHECK_THROWS_AS(proxyd::parse_ip_address("fe80::1%no-such-if0"), std::invalid_argument);
+  // A numeric zone is an interface index: accepted only if it names an interface.
+  const unsigned lo = if_nametoindex("lo");
+  REQUIRE(lo != 0);
+  CHECK(proxyd::parse_ip_address("fe80::1%" + std::to_string(lo)).to_v6().scope_id() == lo);
+  unsigned unused = 1000;
+  char name[IF_NAMESIZE];
+  while (if_indextoname(unused, name) != nullptr) ++unused;  // bounded by the interface count
+  CHECK_THROWS_AS(proxyd::parse_ip_address("fe80::1%" + std::to_string(unused)),
+                  std::invalid_argument);
   CHECK_THROWS_AS(proxyd::parse_ip_address("::1%lo"), std::invalid_argument);
   CHECK_THROWS_AS(parse_endpoint(std::string("10.20.30.40\0evil:80", 19), {}),
                   std::invalid_argument);
