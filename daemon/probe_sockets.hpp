@@ -63,15 +63,16 @@ struct ProbeLimits {
   double udp_answers_per_second = 1000;
 };
 
-#define PROXYD_PROBE_COUNTERS(COUNTER)                                                        \
-  COUNTER(tcp_refused_full)          /* closed on arrival: the probe had 64 connections */    \
-  COUNTER(tcp_refused_source_limit)  /* closed on arrival: its IP had too many open */        \
-  COUNTER(tcp_refused_source_rate)   /* closed on arrival: its IP opened too many too fast */ \
-  COUNTER(tcp_header_timeouts)       /* answered 408: no complete head in time */             \
-  COUNTER(udp_answered)              /* UDP requests answered */                              \
-  COUNTER(udp_limited_source)        /* not answered: its IP asked too often */               \
-  COUNTER(udp_limited_global)        /* not answered: the process answered too often */       \
-  COUNTER(udp_refused_amplification) /* not answered: the token is longer than the request */
+#define PROXYD_PROBE_COUNTERS(COUNTER)                                                            \
+  COUNTER(tcp_refused_full)              /* closed on arrival: the probe had 64 connections */    \
+  COUNTER(tcp_refused_source_limit)      /* closed on arrival: its IP had too many open */        \
+  COUNTER(tcp_refused_source_rate)       /* closed on arrival: its IP opened too many too fast */ \
+  COUNTER(tcp_header_timeouts)           /* answered 408: no complete head in time */             \
+  COUNTER(udp_answered)                  /* UDP requests answered */                              \
+  COUNTER(udp_limited_source)            /* not answered: its IP asked too often */               \
+  COUNTER(udp_limited_global)            /* not answered: the process answered too often */       \
+  COUNTER(udp_refused_amplification)     /* not answered: the token is longer than the request */ \
+  COUNTER(tcp_refused_source_table_full) /* closed on arrival: the per-source table was full */
 
 /// Totals over every probe socket.
 struct ProbeCounters {
