@@ -292,6 +292,12 @@ Options parse_options(const std::vector<std::string_view>& args) {
       auto& l = options.probe_limits.tcp_per_source;
       l.connection_rate = parse_number<unsigned>(value(), 1, 1'000'000, "--probe-connection-rate");
       l.connection_burst = 2 * l.connection_rate;
+    } else if (arg == "--probe-max-connections") {
+      options.probe_limits.max_connections =
+          parse_number<std::size_t>(value(), 1, 100'000, "--probe-max-connections");
+    } else if (arg == "--probe-max-head-bytes") {
+      options.probe_limits.max_head_bytes =
+          parse_number<std::size_t>(value(), 256, 1'048'576, "--probe-max-head-bytes");
     } else if (arg == "--probe-header-timeout") {
       options.probe_limits.header_timeout = parse_duration(value(), "--probe-header-timeout");
     } else if (arg == "--udp-probe-rate-per-source") {
@@ -401,6 +407,8 @@ Options:
   --udp-min-idle-to-evict T  At the flow cap, a new client evicts the flow idle the longest
                         only if it has been idle for T, else it is refused (default 10).
   --probe-max-connections-per-source N  Per probe (default 8).
+  --probe-max-connections N  Connections one TCP probe holds, all sources (default 64).
+  --probe-max-head-bytes N  The longest request head a TCP probe reads (default 8192).
   --probe-connection-rate R  New probe connections per second per client IP, burst 2R
                         (default 10).
   --probe-header-timeout T  A probe connection must send its request head in T (default 2).

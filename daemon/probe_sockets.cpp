@@ -114,7 +114,7 @@ public:
         sources_(std::move(sources)),
         source_(source),
         shared_(std::move(shared)),
-        head_(max_head_bytes) {
+        head_(shared_->limits.max_head_bytes) {
     ++*count_;
   }
   ~Session() {
@@ -215,6 +215,7 @@ void TcpProbeServer::accept() {
           std::error_code peer_ec;
           const auto peer = socket.remote_endpoint(peer_ec);
           auto verdict = libproxy::SourceTable::Verdict::table_full;
+          const auto max_connections = self->shared_->limits.max_connections;
           if (*self->open_sessions_ >= max_connections)
             ++counters.tcp_refused_full;
           else if (!peer_ec)

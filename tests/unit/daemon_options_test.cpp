@@ -216,3 +216,16 @@ TEST_CASE("golem-proxyd bounds the bytes per source and keeps a connection's bou
   CHECK_THROWS_AS(parse_options({"--max-connection-buffer", "64"}), std::invalid_argument);
   CHECK_THROWS_AS(parse_options({"--max-connection-buffer", "1279"}), std::invalid_argument);
 }
+
+TEST_CASE("golem-proxyd parses a TCP probe's connection and request head bounds") {
+  const auto defaults = parse_options({}).probe_limits;
+  CHECK(defaults.max_connections == 64);
+  CHECK(defaults.max_head_bytes == 8 * 1024);
+  const auto limits =
+      parse_options({"--probe-max-connections", "16", "--probe-max-head-bytes", "2048"})
+          .probe_limits;
+  CHECK(limits.max_connections == 16);
+  CHECK(limits.max_head_bytes == 2048);
+  CHECK_THROWS_AS(parse_options({"--probe-max-connections", "0"}), std::invalid_argument);
+  CHECK_THROWS_AS(parse_options({"--probe-max-head-bytes", "10"}), std::invalid_argument);
+}
