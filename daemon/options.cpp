@@ -157,6 +157,7 @@ Options parse_options(const std::vector<std::string_view>& args) {
   auto& timeouts = options.timeouts;
   auto& max_connections = options.max_connections;
   std::vector<std::string_view> gateway_specs;
+  std::optional<std::size_t> buffer_per_source;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const auto arg = args[i];
     auto value = [&]() -> std::string_view {
@@ -267,8 +268,15 @@ Options parse_options(const std::vector<std::string_view>& args) {
       options.limits.high_watermark_percent =
           parse_number<unsigned>(value(), 10, 100, "--memory-high-watermark (%)");
     } else if (arg == "--max-connection-buffer") {
+      // At least what one offered window weighs twice over (ProxyLimits::min_connection_buffer):
+      // any smaller and ordinary full-speed connections would be reset.
       options.limits.max_connection_buffer =
-          parse_number<std::size_t>(value(), 64, 1'048'576, "--max-connection-buffer (KiB)") << 10;
+          parse_number<std::size_t>(value(), libproxy::ProxyLimits::min_connection_buffer >> 10,
+                                    1'048'576, "--max-connection-buffer (KiB)")
+          << 10;
+    } else if (arg == "--max-buffer-per-source") {
+      buffer_per_source =
+          parse_number<std::size_t>(value(), 0, 1'048'576, "--max-buffer-per-source (MiB)") << 20;
     } else if (arg == "--max-connections-per-source") {
       options.limits.tcp_per_source.max_connections =
           parse_number<std::size_t>(value(), 0, 1'000'000, "--max-connections-per-source");
@@ -289,6 +297,12 @@ Options parse_options(const std::vector<std::string_view>& args) {
       auto& l = options.probe_limits.tcp_per_source;
       l.connection_rate = parse_number<unsigned>(value(), 1, 1'000'000, "--probe-connection-rate");
       l.connection_burst = 2 * l.connection_rate;
+    } else if (arg == "--probe-max-connections") {
+      options.probe_limits.max_connections =
+          parse_number<std::size_t>(value(), 1, 100'000, "--probe-max-connections");
+    } else if (arg == "--probe-max-head-bytes") {
+      options.probe_limits.max_head_bytes =
+          parse_number<std::size_t>(value(), 256, 1'048'576, "--probe-max-head-bytes");
     } else if (arg == "--probe-header-timeout") {
       options.probe_limits.header_timeout = parse_duration(value(), "--probe-header-timeout");
     } else if (arg == "--udp-probe-rate-per-source") {
@@ -303,6 +317,9 @@ Options parse_options(const std::vector<std::string_view>& args) {
       bad(fmt::format("unknown option '{}' (see --help)", printable(arg)));
     }
   }
+  // By default one source may hold a quarter of the budget, whatever the budget is.
+  options.limits.max_buffer_per_source =
+      buffer_per_source.value_or(options.limits.memory_budget / 4);
   // Timeouts and limits apply to every gateway, wherever they stand on the command line.
   for (const auto spec : gateway_specs) {
     options.gateways.push_back(parse_gateway(spec, timeouts));
@@ -379,11 +396,16 @@ Options:
   Limits (each refusal, reset and hold is counted in the Status API and /metrics):
   --memory-budget MIB   Bytes all connections may hold, charged per pbuf (default 512).
                         Past the high watermark no client is read and no window reopens;
-                        past the budget the newest connections holding bytes are reset.
+                        past the budget the newest connections holding bytes are reset,
+                        and so are they when an overload lasts over 1 s, down to 90 % of the
+                        watermark.
   --memory-high-watermark PCT  Of the budget (default 80).
   --max-connection-buffer KIB  Service bytes one connection may hold for its client, charged
                         per pbuf; past half its window stays closed, past all it is reset
-                        (default 2048).
+                        (default 2048, at least 1280: one offered window must fit).
+  --max-buffer-per-source MIB  Bytes the connections of one client IP (IPv6: /64) may hold
+                        together; past it the one charged more is reset (default: a quarter
+                        of the budget; 0: no bound).
   --max-connections-per-source N  Open connections per client IP and gateway (default 2048;
                         0: no limit).
   --connection-rate-per-source R  New connections per second per client IP and gateway,
@@ -392,6 +414,8 @@ Options:
   --udp-min-idle-to-evict T  At the flow cap, a new client evicts the flow idle the longest
                         only if it has been idle for T, else it is refused (default 10).
   --probe-max-connections-per-source N  Per probe (default 8).
+  --probe-max-connections N  Connections one TCP probe holds, all sources (default 64).
+  --probe-max-head-bytes N  The longest request head a TCP probe reads (default 8192).
   --probe-connection-rate R  New probe connections per second per client IP, burst 2R
                         (default 10).
   --probe-header-timeout T  A probe connection must send its request head in T (default 2).

@@ -114,7 +114,7 @@ public:
         sources_(std::move(sources)),
         source_(source),
         shared_(std::move(shared)),
-        head_(max_head_bytes) {
+        head_(shared_->limits.max_head_bytes) {
     ++*count_;
   }
   ~Session() {
@@ -215,6 +215,7 @@ void TcpProbeServer::accept() {
           std::error_code peer_ec;
           const auto peer = socket.remote_endpoint(peer_ec);
           auto verdict = libproxy::SourceTable::Verdict::table_full;
+          const auto max_connections = self->shared_->limits.max_connections;
           if (*self->open_sessions_ >= max_connections)
             ++counters.tcp_refused_full;
           else if (!peer_ec)
@@ -228,6 +229,8 @@ void TcpProbeServer::accept() {
               ++counters.tcp_refused_source_limit;
             else if (verdict == libproxy::SourceTable::Verdict::too_fast)
               ++counters.tcp_refused_source_rate;
+            else if (!peer_ec && *self->open_sessions_ < max_connections)
+              ++counters.tcp_refused_source_table_full;  // admit() said table_full
             std::error_code ignored;
             socket.set_option(asio::socket_base::linger(true, 0), ignored);
             socket.close(ignored);
@@ -297,12 +300,20 @@ void UdpProbeServer::receive() {
 }
 
 // Sources are spoofable: the answer must never be bigger than the request (beyond a small
-// allowance), and the rate of answers is bounded per source and for the process.
+// allowance), and the rate of answers is bounded per source and for the process. The buckets
+// are charged only for answers that go out: junk, unknown ids and refused amplifications
+// (spoofed at no cost) must not empty the budget that real answers need.
 void UdpProbeServer::answer(std::size_t size) {
   const std::string_view datagram(datagram_.data(), size);
   const auto id = udp_probe_requestor(datagram);
   if (!id) return;
+  const auto token = lookup_(std::string(*id));
+  if (!token) return;
   auto& s = *shared_;
+  if (!udp_probe_may_answer(size, token->size())) {
+    ++s.counters.udp_refused_amplification;
+    return;
+  }
   const auto peer = sender_.address();
   if (s.udp_sources.admit(peer) != libproxy::SourceTable::Verdict::admitted) {
     ++s.counters.udp_limited_source;
@@ -315,15 +326,9 @@ void UdpProbeServer::answer(std::size_t size) {
     return;
   }
   s.udp_global.release(global);
-  const auto token = lookup_(std::string(*id));
-  if (!token) return;
-  if (!udp_probe_may_answer(size, token->size())) {
-    ++s.counters.udp_refused_amplification;
-    return;
-  }
-  std::error_code ignored;  // a reply that cannot go now is dropped, like UDP
-  socket_.send_to(asio::buffer(*token), sender_, 0, ignored);
-  ++s.counters.udp_answered;
+  std::error_code send_ec;  // a reply that cannot go now is dropped, like UDP
+  socket_.send_to(asio::buffer(*token), sender_, 0, send_ec);
+  if (!send_ec) ++s.counters.udp_answered;
 }
 
 asio::ip::udp::socket& UdpProbeServer::pause() {

@@ -4,7 +4,7 @@
 //   TCP: a minimal HTTP/1.1 responder, one request per connection.
 //        GET /?requestorId=<id> or GET /<id>  ->  200 text/plain <token>
 //        unknown requestor -> 404; not GET -> 405; malformed -> 400; head over 8 KiB -> 431;
-//        no complete head within header_timeout (2 s) -> 408; at most 64 connections at once
+//        no complete head within header_timeout (2 s) -> 408; at most max_connections (64) at once
 //        per probe, and per client IP at most 8 at once and 10 new a second (burst 20); others
 //        are closed at once (counted).
 //   UDP: a datagram holding a requestor id (trailing whitespace ignored, at most 256 bytes) is
@@ -61,17 +61,22 @@ struct ProbeLimits {
   /// UDP answers per client IP (max_connections unused) and for the whole process.
   libproxy::SourceLimits udp_per_source{0, 5, 10, 4096};
   double udp_answers_per_second = 1000;
+  /// Connections one TCP probe holds at once (over all sources); more are closed on arrival.
+  std::size_t max_connections = 64;
+  /// The longest request head a TCP probe reads; a longer one is refused.
+  std::size_t max_head_bytes = 8 * 1024;
 };
 
-#define PROXYD_PROBE_COUNTERS(COUNTER)                                                        \
-  COUNTER(tcp_refused_full)          /* closed on arrival: the probe had 64 connections */    \
-  COUNTER(tcp_refused_source_limit)  /* closed on arrival: its IP had too many open */        \
-  COUNTER(tcp_refused_source_rate)   /* closed on arrival: its IP opened too many too fast */ \
-  COUNTER(tcp_header_timeouts)       /* answered 408: no complete head in time */             \
-  COUNTER(udp_answered)              /* UDP requests answered */                              \
-  COUNTER(udp_limited_source)        /* not answered: its IP asked too often */               \
-  COUNTER(udp_limited_global)        /* not answered: the process answered too often */       \
-  COUNTER(udp_refused_amplification) /* not answered: the token is longer than the request */
+#define PROXYD_PROBE_COUNTERS(COUNTER)                                                            \
+  COUNTER(tcp_refused_full)              /* closed on arrival: the probe had max_connections */   \
+  COUNTER(tcp_refused_source_limit)      /* closed on arrival: its IP had too many open */        \
+  COUNTER(tcp_refused_source_rate)       /* closed on arrival: its IP opened too many too fast */ \
+  COUNTER(tcp_header_timeouts)           /* answered 408: no complete head in time */             \
+  COUNTER(udp_answered)                  /* UDP requests answered */                              \
+  COUNTER(udp_limited_source)            /* not answered: its IP asked too often */               \
+  COUNTER(udp_limited_global)            /* not answered: the process answered too often */       \
+  COUNTER(udp_refused_amplification)     /* not answered: the token is longer than the request */ \
+  COUNTER(tcp_refused_source_table_full) /* closed on arrival: the per-source table was full */
 
 /// Totals over every probe socket.
 struct ProbeCounters {
@@ -95,9 +100,6 @@ struct ProbeShared {
 
 class TcpProbeServer : public std::enable_shared_from_this<TcpProbeServer> {
 public:
-  static constexpr std::size_t max_head_bytes = 8 * 1024;
-  static constexpr std::size_t max_connections = 64;
-
   /// Binds and listens on `address` and starts answering; nullptr and `ec` on failure.
   static std::shared_ptr<TcpProbeServer> open(asio::io_context& io,
                                               const asio::ip::tcp::endpoint& address,

@@ -17,8 +17,9 @@ namespace libproxy {
 struct Proxy::Impl {
   Impl(asio::io_context& context, std::chrono::milliseconds window)
       : io(context), stack(context), budget(context, tcp), rate_window(window), sampler(context) {
-    budget.set_limits(limits.memory_budget, limits.high_watermark_percent);
-    budget.shed = [this] { shed(); };
+    budget.set_limits(limits.memory_budget, limits.high_watermark_percent,
+                      limits.max_buffer_per_source);
+    budget.shed = [this](std::size_t target) { shed(target); };
   }
 
   asio::io_context& io;
@@ -47,15 +48,16 @@ struct Proxy::Impl {
     tracked.push_back(meter);
   }
 
-  // Over the memory budget: reset the newest connections that hold bytes (the oldest ones are
-  // the established service; a burst of new ones is the likelier culprit), until it holds.
-  void shed() {
+  // Over the memory budget, or overloaded past the grace: reset the newest connections that
+  // hold bytes (the oldest ones are the established service; a burst of new ones is the
+  // likelier culprit), until at most `target` bytes are held.
+  void shed(std::size_t target) {
     std::vector<std::shared_ptr<proxy::TcpBridge>> bridges;
     for (const auto& gateway : gateways) gateway->collect(bridges);
     std::sort(bridges.begin(), bridges.end(),
               [](const auto& a, const auto& b) { return a->id() > b->id(); });
     for (const auto& bridge : bridges) {
-      if (!budget.over_budget()) break;
+      if (budget.used() <= target) break;
       if (bridge->charged() > 0) bridge->shed();
     }
   }
@@ -234,8 +236,9 @@ ProxyCounters Proxy::counters() const {
 
 void Proxy::set_limits(const ProxyLimits& limits) {
   impl_->limits = limits;
-  impl_->budget.set_limits(limits.memory_budget, limits.high_watermark_percent);
-  impl_->budget.charge(0);  // re-evaluates the state against the new bounds (may shed)
+  impl_->budget.set_limits(limits.memory_budget, limits.high_watermark_percent,
+                           limits.max_buffer_per_source);
+  impl_->budget.reevaluate();  // against the new bounds (may shed)
 }
 
 const ProxyLimits& Proxy::limits() const { return impl_->limits; }

@@ -321,6 +321,45 @@ TEST_CASE("a UDP probe rate-limits answers per source and never answers with mor
   ::close(asker);
 }
 
+TEST_CASE("refused UDP probe requests do not spend the answer budget of real ones") {
+  require_root_and_tap();
+  // A global budget of one answer (a bucket of 1, refilled once a second).
+  ApiDaemon api({"--udp-probe-rate", "1", "--udp-probe-rate-per-source", "1000"});
+  const auto port = free_port();
+  REQUIRE(api.http
+              ->Put(probe_path("udp", port).c_str(), token_body("0xreq1", "udp-token"),
+                    "application/json")
+              ->status == 201);
+  REQUIRE(api.http
+              ->Put(probe_path("udp", port).c_str(), token_body("0xreq2", std::string(200, 't')),
+                    "application/json")
+              ->status == 200);
+  // Spoofable requests that are never answered: too short for their token, or unknown ids.
+  const int spoofer = udp_socket_from("127.0.0.3");
+  for (int i = 0; i < 20; ++i) {
+    send_udp(spoofer, port, "0xreq2");
+    send_udp(spoofer, port, "0xunknown");
+  }
+  REQUIRE(wait_until([&] {
+    return probe_counter(api, "udp_refused_amplification") +
+               probe_counter(api, "udp_limited_global") ==
+           20;
+  }));
+  CHECK(probe_counter(api, "udp_refused_amplification") == 20);
+  CHECK(probe_counter(api, "udp_limited_global") == 0);
+  ::close(spoofer);
+  // The one answer the budget holds goes to a real request.
+  const int asker = udp_socket_from("127.0.0.4");
+  send_udp(asker, port, "0xreq1");
+  pollfd p{asker, POLLIN, 0};
+  REQUIRE(::poll(&p, 1, 5000) == 1);
+  std::string reply(64, '\0');
+  const auto n = ::recv(asker, reply.data(), reply.size(), 0);
+  CHECK(reply.substr(0, static_cast<std::size_t>(std::max<long>(n, 0))) == "udp-token");
+  CHECK(probe_counter(api, "udp_answered") == 1);
+  ::close(asker);
+}
+
 TEST_CASE("silent connections from one source do not block a TCP probe for others") {
   require_root_and_tap();
   ApiDaemon api({"--probe-max-connections-per-source", "2"});

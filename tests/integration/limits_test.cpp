@@ -62,6 +62,23 @@ int small_window_socket(int bytes) {
   return fd;
 }
 
+// A loopback TCP socket bound to `source` with a small receive buffer: a client from that
+// address that does not read.
+int small_window_socket_from(const char* source, int bytes) {
+  const int fd = socket_from(source);
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+  return fd;
+}
+
+// Reads `client` to its end; true if it was an orderly end after exactly the pattern `seed`.
+bool reads_whole_pattern(Client& client, std::uint64_t seed, std::size_t total) {
+  Checksum sum;
+  std::vector<std::uint8_t> buffer(16 * 1024);
+  long n;
+  while ((n = client.read_some(buffer)) > 0) sum.add({buffer.data(), static_cast<std::size_t>(n)});
+  return n == 0 && sum.size() == total && sum.value() == pattern_checksum(seed, total).value();
+}
+
 // True if the proxy refused the connection on arrival: a reset (or end) before any echo.
 bool refused(Client& client) {
   const char byte = 'x';
@@ -292,4 +309,74 @@ TEST_CASE("at the UDP flow cap a new source is refused rather than evict an acti
   CHECK(c.flows_active == 2);
   CHECK(a.ask("a still"));
   CHECK(b.ask("b still"));
+}
+
+TEST_CASE("an overload under the budget ends by shedding the newest and new clients are served") {
+  constexpr std::size_t total = 8 * 1024 * 1024;
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, send_pattern_then_close(5, total));
+  Service echo_service(node, service_port + 1, echo);
+  // Each client that does not read makes its connection hold its whole window: 512 KiB and
+  // the pbufs' weight, under 580 KiB charged. Three pass the watermark (17 % of 8 MiB, 1.36
+  // MiB), two stay under the resume level (1.22 MiB), none can reach the budget. Before, reads
+  // and windows then stayed held until the idle timeout.
+  libproxy::ProxyLimits limits;
+  limits.memory_budget = 8 * 1024 * 1024;
+  limits.high_watermark_percent = 17;
+  set_limits(proxy, limits);
+  const auto port = proxy.add_gateway("vpn-a", {node_address, service_port});
+  const auto echo_port = proxy.add_gateway("vpn-a", {node_address, service_port + 1});
+  const auto held = [&] { return proxy.counters().tcp.memory_buffered_bytes; };
+
+  Client oldest(small_window_socket(16 * 1024), port);
+  REQUIRE(wait_until([&] { return held() >= 400 * 1024; }));
+  Client second(small_window_socket(16 * 1024), port);
+  REQUIRE(wait_until([&] { return held() >= 800 * 1024; }));
+  Client newest(small_window_socket(16 * 1024), port);
+  REQUIRE(wait_until([&] { return proxy.counters().tcp.memory_overload_episodes >= 1; }));
+  // Nobody reads: only the grace shed can end this overload.
+  REQUIRE(wait_until([&] {
+    const auto c = proxy.counters().tcp;
+    return c.cx_shed >= 1 && c.memory_overloaded == 0;
+  }));
+  const auto c = proxy.counters().tcp;
+  CHECK(c.cx_shed == 1);
+  CHECK(c.memory_buffered_bytes_peak <= limits.memory_budget);  // never past the budget
+  CHECK(newest.read_to_eof() < 0);                              // the newest went first
+
+  // A new client is served again.
+  Client fresh(echo_port);
+  CHECK(echo_round_trip(fresh, 256 * 1024, 11));
+  // The older connections were not shed: they go on to the end once their clients read.
+  CHECK(reads_whole_pattern(oldest, 5, total));
+  CHECK(reads_whole_pattern(second, 5, total));
+  CHECK(proxy.counters().tcp.cx_shed == 1);
+}
+
+TEST_CASE("one source cannot hold more than its byte bound and another source is unaffected") {
+  constexpr std::size_t total = 8 * 1024 * 1024;
+  ProxyFixture proxy;
+  auto& node = proxy.add_vpn_node("vpn-a");
+  Service service(node, service_port, send_pattern_then_close(5, total));
+  libproxy::ProxyLimits limits;
+  // Over one connection's whole window (~557 KiB charged), under two of them.
+  limits.max_buffer_per_source = 640 * 1024;
+  set_limits(proxy, limits);
+  const auto port = proxy.add_gateway("vpn-a", {node_address, service_port});
+  const auto counters = [&] { return proxy.counters().tcp; };
+
+  Client other(small_window_socket_from("127.0.0.2", 16 * 1024), port);
+  REQUIRE(wait_until([&] { return counters().memory_buffered_bytes >= 400 * 1024; }));
+  // Two non-reading clients of one address: the first holds at least 340 KiB (the other
+  // source at most 580 KiB), so once the second's window fills too the source is past its
+  // bound, and a connection of it that is charged more is reset.
+  Client first(small_window_socket_from("127.0.0.1", 16 * 1024), port);
+  REQUIRE(wait_until([&] { return counters().memory_buffered_bytes >= 900 * 1024; }));
+  Client second(small_window_socket_from("127.0.0.1", 16 * 1024), port);
+  REQUIRE(wait_until([&] { return counters().cx_source_buffer_limit >= 1; }));
+  CHECK(counters().cx_shed == 0);
+  // The other source holds its own window, under the bound, and is served to the end.
+  CHECK(reads_whole_pattern(other, 5, total));
+  CHECK(counters().cx_source_buffer_limit == 1);
 }

@@ -49,6 +49,15 @@ struct ProxyLimits {
   /// bytes are reset (both sides), until the total is under the budget again.
   std::size_t memory_budget = std::size_t{512} * 1024 * 1024;
   unsigned high_watermark_percent = 80;
+  /// Charged bytes the connections of one client IP (IPv6: one /64) may hold together, over
+  /// every gateway. A connection of a source past it is reset when it is charged more
+  /// (cx_source_buffer_limit), so one source cannot take the whole budget. 0: no bound.
+  std::size_t max_buffer_per_source = std::size_t{128} * 1024 * 1024;
+  /// The smallest max_connection_buffer that never resets an ordinary connection: its window
+  /// stops reopening at half the bound, and lwIP may already have offered a whole window
+  /// (TCP_WND 512 KiB, about 557 KiB charged in MSS-sized pbufs), so the bound must exceed
+  /// twice that, 1 114 KiB; rounded up. tcp_pcb.cpp checks it against lwipopts.h.
+  static constexpr std::size_t min_connection_buffer = 1280 * 1024;
 };
 
 /// Time limits of every connection through one gateway.

@@ -37,7 +37,8 @@ namespace libproxy {
   GAUGE(memory_overloaded)                 /* 1 while over the high watermark */                \
   GAUGE(memory_buffered_bytes)             /* charged bytes all connections hold */             \
   GAUGE(memory_buffered_bytes_peak)        /* the highest value of the gauge above */           \
-  GAUGE(memory_budget_bytes)               /* the budget (--memory-budget) */
+  GAUGE(memory_budget_bytes)               /* the budget (--memory-budget) */                   \
+  COUNTER(cx_source_buffer_limit)          /* reset: its source held over max_buffer_per_source */
 
 #define LIBPROXY_UDP_COUNTERS(COUNTER, GAUGE)                                           \
   COUNTER(flows_total)             /* client flows opened */                            \

@@ -8,6 +8,9 @@
 //   An entry expires once nothing of it is open and its bucket has refilled: it then says
 //   nothing a fresh entry would not.
 //
+// Sources are keyed by source_key(): an IPv4 address as it is, an IPv6 address by its /64 (one
+// subscriber gets a whole /64 and can use any address in it).
+//
 // Not thread-safe: it belongs to the io thread, as everything of the data plane.
 #pragma once
 
@@ -22,6 +25,17 @@
 
 namespace libproxy {
 
+/// What per-source limits count by: an IPv4 address (also one mapped into IPv6) as it is, an
+/// IPv6 address by its /64 prefix (the rest zeroed).
+inline asio::ip::address source_key(const asio::ip::address& address) {
+  if (!address.is_v6()) return address;
+  const auto v6 = address.to_v6();
+  if (v6.is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, v6);
+  auto bytes = v6.to_bytes();
+  std::fill(bytes.begin() + 8, bytes.end(), 0);
+  return asio::ip::address_v6(bytes);
+}
+
 class SourceTable {
 public:
   using Clock = std::chrono::steady_clock;
@@ -33,12 +47,13 @@ public:
   std::size_t size() const { return entries_.size(); }
   /// Connections open now from `source`.
   std::size_t open(const asio::ip::address& source) const {
-    const auto it = entries_.find(source);
+    const auto it = entries_.find(source_key(source));
     return it == entries_.end() ? 0 : it->second.open;
   }
 
   /// Decides on a new connection from `source`; on admitted the caller must release() it later.
-  Verdict admit(const asio::ip::address& source, Clock::time_point now = Clock::now()) {
+  Verdict admit(const asio::ip::address& address, Clock::time_point now = Clock::now()) {
+    const auto source = source_key(address);
     auto it = entries_.find(source);
     if (it == entries_.end()) {
       if (entries_.size() >= limits_.max_sources) sweep(now);
@@ -58,7 +73,7 @@ public:
   }
 
   void release(const asio::ip::address& source) {
-    const auto it = entries_.find(source);
+    const auto it = entries_.find(source_key(source));
     if (it != entries_.end() && it->second.open > 0) --it->second.open;
   }
 

@@ -16,7 +16,9 @@
 //  Memory: what the connection holds (service bytes charged per pbuf, plus lwIP's send buffer)
 //  is reported to the MemoryBudget. Past half of max_connection_buffer, or while the budget is
 //  overloaded, consumed bytes do not reopen lwIP's window; past all of it the connection is
-//  reset (cx_buffer_limit). While overloaded the client is not read either.
+//  reset (cx_buffer_limit). While overloaded the client is not read either. A connection whose
+//  source (all its connections together) holds over max_buffer_per_source when it is charged
+//  more is reset (cx_source_buffer_limit).
 //
 //  While connecting the client is not read, only watched: if it hangs up first, the virtual
 //  connection is aborted. Without activity the bridge is reset after the idle timeout; once
@@ -46,17 +48,17 @@ using clock = std::chrono::steady_clock;
 
 }  // namespace
 
-TcpBridge::TcpBridge(asio::ip::tcp::socket client, BridgeContext& context,
-                     std::weak_ptr<BridgeSet> owner)
+// The endpoint comes from the forwarder: asking the socket again could fail (the client reset
+// meanwhile) and release() would then free another source's slot.
+TcpBridge::TcpBridge(asio::ip::tcp::socket client, const asio::ip::tcp::endpoint& client_endpoint,
+                     BridgeContext& context, std::weak_ptr<BridgeSet> owner)
     : client_(std::move(client)),
       context_(context),
       id_(++context.next_connection_id),
+      client_endpoint_(client_endpoint),
       owner_(std::move(owner)),
       vnet_(*this),
-      timer_(client_.get_executor()) {
-  std::error_code ignored;
-  client_endpoint_ = client_.remote_endpoint(ignored);
-}
+      timer_(client_.get_executor()) {}
 
 const char* TcpBridge::state() const {
   if (!connected_) return "connecting";
@@ -98,10 +100,18 @@ void TcpBridge::shed() { fail(&TcpCounters::cx_shed); }
 
 // ---- memory ------------------------------------------------------------------------------------
 
-void TcpBridge::account() {
+bool TcpBridge::account() {
   const std::size_t now = done_ ? 0 : vnet_.received().charged() + vnet_.send_queued();
-  context_.budget.charge(static_cast<std::ptrdiff_t>(now) - static_cast<std::ptrdiff_t>(charged_));
+  const auto& source = client_endpoint_.address();
+  context_.budget.charge(source,
+                         static_cast<std::ptrdiff_t>(now) - static_cast<std::ptrdiff_t>(charged_));
+  const bool grew = now > charged_;
   charged_ = now;
+  if (grew && context_.budget.source_over_bound(source)) {
+    fail(&TcpCounters::cx_source_buffer_limit);
+    return false;
+  }
+  return true;
 }
 
 // The window stays closed while the connection holds over half its bound or the process is
@@ -152,7 +162,7 @@ void TcpBridge::on_data(std::size_t bytes) {
   // their bytes): past the bound the connection goes, rather than the process's memory.
   if (vnet_.received().charged() > context_.limits.max_connection_buffer)
     return fail(&TcpCounters::cx_buffer_limit);
-  account();
+  if (!account()) return;
   update_window_hold();
   schedule_write();
 }
@@ -165,7 +175,7 @@ void TcpBridge::on_eof() {
 
 void TcpBridge::on_sent() {
   touch();
-  account();
+  if (!account()) return;
   if (paused_ && vnet_.send_space() >= std::min(resume_space, stack::TcpPcb::send_buffer_size())) {
     paused_ = false;
     read_client();
@@ -253,7 +263,7 @@ void TcpBridge::on_client_readable(const std::error_code& ec) {
     }
     count_in(n);
     touch();
-    account();
+    if (!account()) return;
   }
   read_client();
 }
@@ -319,7 +329,7 @@ void TcpBridge::write_client() {
     count_out(bytes);
     vnet_.consume(bytes);  // reopens lwIP's window by what the client took (unless held)
     update_window_hold();  // ... and by what was withheld, once under the bounds again
-    account();
+    if (!account()) return;
     touch();
     if (done_) return;
   }

@@ -53,7 +53,9 @@ class TcpBridge final : public std::enable_shared_from_this<TcpBridge>,
                         private stack::TcpPcb::Events {
 public:
   /// `owner` holds the bridge until it ends; the bridge then removes itself.
-  TcpBridge(asio::ip::tcp::socket client, BridgeContext& context, std::weak_ptr<BridgeSet> owner);
+  /// `client_endpoint` is the one the forwarder admitted (and will release) for this client.
+  TcpBridge(asio::ip::tcp::socket client, const asio::ip::tcp::endpoint& client_endpoint,
+            BridgeContext& context, std::weak_ptr<BridgeSet> owner);
 
   /// Connects to the service; the client is read only once that succeeded.
   void start();
@@ -102,7 +104,9 @@ private:
   void release();
 
   // memory: what the connection holds, reported to the budget; window and reads held on overload
-  void account();
+  /// Reports what the connection holds now; false if that put its source past its bound (the
+  /// connection is then reset).
+  bool account();
   void update_window_hold();
   void wait_for_budget();
   void on_budget_room();

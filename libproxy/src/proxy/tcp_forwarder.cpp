@@ -63,42 +63,48 @@ void TcpForwarder::sample(std::uint64_t tick, TrafficMeter::Clock::time_point no
 }
 
 void TcpForwarder::accept() {
-  acceptor_.async_accept([self = shared_from_this()](const std::error_code& ec,
-                                                     asio::ip::tcp::socket client) {
-    if (self->stopped_) return;
-    if (ec) {
-      // Out of descriptors or memory, or a connection that died in the backlog: wait a moment
-      // instead of spinning, then go on accepting.
-      std::fprintf(stderr, "libproxy: accept on %s failed: %s\n",
-                   self->bound_.address().to_string().c_str(), ec.message().c_str());
-      self->backoff_.expires_after(std::chrono::milliseconds(100));
-      self->backoff_.async_wait([self](const std::error_code& wait_ec) {
-        if (!wait_ec && !self->stopped_) self->accept();
+  acceptor_.async_accept(
+      [self = shared_from_this()](const std::error_code& ec, asio::ip::tcp::socket client) {
+        if (self->stopped_) return;
+        if (ec) {
+          // Out of descriptors or memory, or a connection that died in the backlog: wait a moment
+          // instead of spinning, then go on accepting.
+          std::fprintf(stderr, "libproxy: accept on %s failed: %s\n",
+                       self->bound_.address().to_string().c_str(), ec.message().c_str());
+          self->backoff_.expires_after(std::chrono::milliseconds(100));
+          self->backoff_.async_wait([self](const std::error_code& wait_ec) {
+            if (!wait_ec && !self->stopped_) self->accept();
+          });
+          return;
+        }
+        if (self->bridges_->size() >= self->config_.max_connections) {
+          ++self->context_.counters.downstream_cx_overflow;
+          std::error_code ignored;
+          client.set_option(asio::socket_base::linger(true, 0), ignored);
+          client.close(ignored);
+          self->accept();
+          return;
+        }
+        std::error_code peer_ec;
+        const auto peer = client.remote_endpoint(peer_ec);
+        if (peer_ec || !self->admit(peer.address())) {
+          std::error_code ignored;
+          client.set_option(asio::socket_base::linger(true, 0), ignored);
+          client.close(ignored);
+          self->accept();
+          return;
+        }
+        self->start_bridge(std::move(client), peer);
+        self->accept();
       });
-      return;
-    }
-    if (self->bridges_->size() >= self->config_.max_connections) {
-      ++self->context_.counters.downstream_cx_overflow;
-      std::error_code ignored;
-      client.set_option(asio::socket_base::linger(true, 0), ignored);
-      client.close(ignored);
-      self->accept();
-      return;
-    }
-    std::error_code peer_ec;
-    const auto peer = client.remote_endpoint(peer_ec);
-    if (peer_ec || !self->admit(peer.address())) {
-      std::error_code ignored;
-      client.set_option(asio::socket_base::linger(true, 0), ignored);
-      client.close(ignored);
-      self->accept();
-      return;
-    }
-    auto bridge = std::make_shared<TcpBridge>(std::move(client), self->context_, self->bridges_);
-    self->bridges_->insert(bridge);
-    bridge->start();
-    self->accept();
-  });
+}
+
+// The bridge gets the endpoint that was admitted, to release that one: asking the socket again
+// could fail (the client reset meanwhile) and free another source's slot.
+void TcpForwarder::start_bridge(asio::ip::tcp::socket client, const asio::ip::tcp::endpoint& peer) {
+  auto bridge = std::make_shared<TcpBridge>(std::move(client), peer, context_, bridges_);
+  bridges_->insert(bridge);
+  bridge->start();
 }
 
 bool TcpForwarder::admit(const asio::ip::address& source) {

@@ -59,6 +59,7 @@ private:
   void accept();
   /// Whether a client from `source` may open one more connection (counted if not).
   bool admit(const asio::ip::address& source);
+  void start_bridge(asio::ip::tcp::socket client, const asio::ip::tcp::endpoint& peer);
 
   TcpGatewayConfig config_;
   asio::ip::tcp::acceptor acceptor_;

@@ -1,5 +1,7 @@
 #include "udp_forwarder.hpp"
 
+#include <libproxy/source_table.hpp>
+
 #include <libproxy/error.hpp>
 
 #include <cstdio>
@@ -115,7 +117,8 @@ void UdpForwarder::read_datagrams() {
 
 UdpForwarder::Flow* UdpForwarder::flow_for(const asio::ip::udp::endpoint& client) {
   if (const auto it = flows_.find(client); it != flows_.end()) return it->second.get();
-  auto& from_source = flows_per_source_[client.address()];
+  const auto source = libproxy::source_key(client.address());  // IPv6: its /64
+  auto& from_source = flows_per_source_[source];
   if (from_source >= config_.max_flows_per_source) {
     ++shared_.counters.flows_source_limit;
     return nullptr;
@@ -126,7 +129,7 @@ UdpForwarder::Flow* UdpForwarder::flow_for(const asio::ip::udp::endpoint& client
     Flow* idlest = by_activity_.front();
     if (Clock::now() - idlest->last_activity < config_.min_idle_to_evict) {
       ++shared_.counters.flows_refused;
-      if (from_source == 0) flows_per_source_.erase(client.address());
+      if (from_source == 0) flows_per_source_.erase(source);
       return nullptr;
     }
     ++shared_.counters.flows_evicted;
@@ -135,10 +138,10 @@ UdpForwarder::Flow* UdpForwarder::flow_for(const asio::ip::udp::endpoint& client
   auto flow = std::make_unique<Flow>(*this, client, ++shared_.next_connection_id);
   if (flow->pcb.open(vpn_, config_.service)) {
     ++shared_.counters.flows_failed;
-    if (flows_per_source_[client.address()] == 0) flows_per_source_.erase(client.address());
+    if (flows_per_source_[source] == 0) flows_per_source_.erase(source);
     return nullptr;
   }
-  ++flows_per_source_[client.address()];
+  ++flows_per_source_[source];
   ++shared_.counters.flows_total;
   ++shared_.counters.flows_active;
   Flow* raw = flow.get();
@@ -150,7 +153,7 @@ UdpForwarder::Flow* UdpForwarder::flow_for(const asio::ip::udp::endpoint& client
 
 void UdpForwarder::end_flow(Flow* flow) {
   --shared_.counters.flows_active;
-  if (const auto it = flows_per_source_.find(flow->client.address());
+  if (const auto it = flows_per_source_.find(libproxy::source_key(flow->client.address()));
       it != flows_per_source_.end() && --it->second == 0)
     flows_per_source_.erase(it);
   by_activity_.erase(flow->position);

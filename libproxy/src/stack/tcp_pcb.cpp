@@ -12,6 +12,14 @@
 #include <lwip/pbuf.h>
 #include <lwip/tcp.h>
 
+#include <libproxy/config.hpp>
+
+// A connection bound must hold half of itself plus one whole offered window in MSS pbufs.
+static_assert(libproxy::ProxyLimits::min_connection_buffer >=
+                  2 * (TCP_WND +
+                       (TCP_WND / TCP_MSS + 1) * libproxy::stack::ReceiveQueue::pbuf_overhead),
+              "ProxyLimits::min_connection_buffer no longer covers one offered window");
+
 #include <algorithm>
 #include <limits>
 #include <utility>
