@@ -260,6 +260,8 @@ TEST_CASE("under attack from a client and a VPN node the proxy serves another te
   held.clear();
   CHECK(wait_until([&] { return metric(api, "golem_proxy_connections") == 0; }));
   CHECK(wait_until([&] { return metric(api, "golem_proxy_tcp_memory_buffered_bytes") == 0; }));
-  CHECK(wait_until([&] { return open_fds(pid) == fds_before; }));
+  // (At most as many as before: the count before may have caught an API connection that the
+  // daemon had not closed yet; a leak of what the attack opened would be dozens.)
+  CHECK(wait_until([&] { return open_fds(pid) <= fds_before; }));
   CHECK(wait_until([&] { return metric(api, "golem_proxy_stack_vnet_pcbs_active") == 0; }));
 }
