@@ -164,11 +164,15 @@ int run(int argc, char** argv) {
     if (segment && segment->destination_port == service_port && (segment->flags & 0x08))
       towards_service[segment->source_port] = *segment;  // PSH: our byte
   }
-  if (int(towards_service.size()) < cap) {
-    std::fprintf(stderr, "learned %zu of %d connections\n", towards_service.size(), cap);
+  // Fewer than the cap when the previous phase's connections still held slots of this source
+  // (the proxy refused the rest, as it should): flood those learned.
+  if (towards_service.empty()) {
+    std::fprintf(stderr, "learned none of %d connections\n", cap);
     return 1;
   }
-  std::printf("flooding %d\n", cap);
+  if (int(towards_service.size()) < cap)
+    std::fprintf(stderr, "learned %zu of %d connections\n", towards_service.size(), cap);
+  std::printf("flooding %zu\n", towards_service.size());
   std::fflush(stdout);
 
   const auto deadline = Clock::now() + std::chrono::duration<double>(seconds);
