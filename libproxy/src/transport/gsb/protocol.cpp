@@ -106,7 +106,10 @@ std::int32_t number(protozero::pbf_reader& r) {
 }
 bool flag(protozero::pbf_reader& r) {
   expect(r, protozero::pbf_wire_type::varint);
-  return r.get_bool();
+  // Not get_bool(): protozero 1.7 reads its first byte before checking that there is one (a
+  // bool field at the very end of a message read past it; fuzz_gsb_frames found it).
+  // get_uint64() decodes the varint with bounds checks; any non-zero value is true.
+  return r.get_uint64() != 0;
 }
 
 }  // namespace
