@@ -194,6 +194,13 @@ TEST_CASE("the API front closes at once past twice its pending connections held"
 }
 
 TEST_CASE("the API front pauses accepting while the process is out of descriptors") {
+#ifdef __SANITIZE_ADDRESS__
+  // The sanitizers' runtime needs descriptors of its own: UBSan's vptr check tests memory
+  // through a pipe, and with none left it reports a false "invalid vptr". The release suite
+  // runs this test.
+  WARN("skipped under the sanitizers: their runtime cannot run out of descriptors");
+  return;
+#endif
   ManagementFront front(ApiLimits{});
   std::string error;
   REQUIRE(front.bind("127.0.0.1", 0, error));
