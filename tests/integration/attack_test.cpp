@@ -99,38 +99,6 @@ double metric(httplib::Client& api, const std::string& name) {
   return sum;
 }
 
-// Frames no well-behaved node sends: noise, runts, lies about lengths, bad headers.
-std::vector<std::vector<std::uint8_t>> garbage_frames(const SeenSegment& like) {
-  std::vector<std::vector<std::uint8_t>> out;
-  std::mt19937 random(7);
-  const auto ethernet = [&](std::uint16_t type, std::size_t size) {
-    std::vector<std::uint8_t> frame(size);
-    for (auto& b : frame) b = std::uint8_t(random());
-    std::copy(like.destination_mac.begin(), like.destination_mac.end(), frame.begin());
-    std::copy(like.source_mac.begin(), like.source_mac.end(), frame.begin() + 6);
-    frame[12] = std::uint8_t(type >> 8);
-    frame[13] = std::uint8_t(type);
-    return frame;
-  };
-  for (std::size_t size : {14, 15, 20, 33, 34, 60, 200, 1234})
-    out.push_back(ethernet(0x0800, size));
-  for (std::size_t size : {14, 20, 41, 42, 60}) out.push_back(ethernet(0x0806, size));
-  auto bad_ihl = tcp_frame(like, {});
-  bad_ihl[14] = 0x4F;  // a header longer than the frame
-  out.push_back(bad_ihl);
-  auto long_total = tcp_frame(like, {});
-  long_total[16] = 0xFF;  // total length past the frame's end
-  out.push_back(long_total);
-  auto short_total = tcp_frame(like, {});
-  short_total[16] = 0;
-  short_total[17] = 10;  // total length shorter than its header
-  out.push_back(short_total);
-  auto options = tcp_frame(like, std::vector<std::uint8_t>(20, 0x02));
-  options[14 + 20 + 12] = 0xF0;  // data offset 60: options run past the segment
-  out.push_back(options);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("under attack from a client and a VPN node the proxy serves another tenant") {
@@ -206,7 +174,7 @@ TEST_CASE("under attack from a client and a VPN node the proxy serves another te
   std::atomic<std::uint64_t> frames_sent{0};
   std::atomic<bool> frame_flood_done{false};
   std::thread frame_flood([&] {
-    const auto garbage = garbage_frames(towards_service.begin()->second);
+    const auto garbage = malformed_frames(towards_service.begin()->second);
     const std::uint8_t one_byte[1] = {'z'};
     for (std::uint32_t round = 0; round < 400 && !attack_over; ++round) {
       for (const auto& [port, seen] : towards_service) {
